@@ -1,0 +1,22 @@
+// The built-in checks, in declaration order (the scheduler re-orders them by measured cost and usefulness).
+
+import type { AnyCheck } from '../core/check.ts';
+import { chartableCheck } from './chartable/index.ts';
+import { gtubeCheck } from './gtube/index.ts';
+import { headerSanityCheck } from './header-sanity/index.ts';
+import { mailingListCheck } from './mailing-list/index.ts';
+import { mimeStructureCheck } from './mime-structure/index.ts';
+import { multimapCheck } from './multimap/multimap.ts';
+import { rulesCheck } from './rules/rules.ts';
+import { subjectCheck } from './subject/index.ts';
+
+export const builtinChecks: readonly AnyCheck[] = [
+  gtubeCheck,
+  multimapCheck,
+  headerSanityCheck,
+  mimeStructureCheck,
+  subjectCheck,
+  chartableCheck,
+  mailingListCheck,
+  rulesCheck,
+];

@@ -1,0 +1,143 @@
+// The configuration file's schema (YAML, snake_case keys): every default lives here or in a check's own schema.
+
+import { z } from 'zod';
+import { DEFAULT_THRESHOLDS } from '../core/actions.ts';
+import { DEFAULT_MIME_LIMITS } from '../mime/model.ts';
+import { dnsConfigSchema } from '../dns/config.ts';
+import { storeConfigSchema } from '../storage/config.ts';
+import { parseListenAddress } from '../net/listen-address.ts';
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** A byte size: a number, or a string like `50M`, `512k`. */
+export const byteSize = z.union([
+  z.number().int().nonnegative(),
+  z
+    .string()
+    .regex(/^\s*\d+\s*[kmg]?b?\s*$/i, 'expected a size like 10485760, 512k, 50M or 1G')
+    .transform((s) => {
+      const m = /^\s*(\d+)\s*([kmg]?)b?\s*$/i.exec(s)!;
+      return Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()];
+    }),
+], { error: 'expected a size like 10485760, 512k, 50M or 1G' });
+
+/** `host:port`, `[v6]:port`, or a unix socket path starting with `/`. */
+export const listenAddress = z.string().refine((s) => {
+  try {
+    parseListenAddress(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'expected HOST:PORT (port 0-65535), [IPv6]:PORT or /path/to.sock');
+
+export function listenerSchema(defaultListen: string) {
+  return z.strictObject({
+    enabled: z.boolean().default(true),
+    listen: z.array(listenAddress).min(1).default([defaultListen]),
+  });
+}
+
+const threshold = z.number().finite().nullable();
+
+export const actionsSchema = z
+  .strictObject({
+    reject: threshold.default(DEFAULT_THRESHOLDS.reject),
+    soft_reject: threshold.default(DEFAULT_THRESHOLDS['soft reject']),
+    rewrite_subject: threshold.default(DEFAULT_THRESHOLDS['rewrite subject']),
+    add_header: threshold.default(DEFAULT_THRESHOLDS['add header']),
+    greylist: threshold.default(DEFAULT_THRESHOLDS.greylist),
+  })
+  .default({
+    reject: DEFAULT_THRESHOLDS.reject,
+    soft_reject: DEFAULT_THRESHOLDS['soft reject'],
+    rewrite_subject: DEFAULT_THRESHOLDS['rewrite subject'],
+    add_header: DEFAULT_THRESHOLDS['add header'],
+    greylist: DEFAULT_THRESHOLDS.greylist,
+  });
+
+const symbolName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'symbol names are UPPER_SNAKE_CASE');
+
+const settingsProfileSchema = z.strictObject({
+  checks_enabled: z.array(z.string()).optional(),
+  checks_disabled: z.array(z.string()).optional(),
+  symbols_disabled: z.array(z.string()).optional(),
+  groups_disabled: z.array(z.string()).optional(),
+  symbols: z.record(z.string(), z.number().finite()).optional(),
+  actions: z
+    .strictObject({
+      reject: threshold.optional(),
+      soft_reject: threshold.optional(),
+      rewrite_subject: threshold.optional(),
+      add_header: threshold.optional(),
+      greylist: threshold.optional(),
+    })
+    .optional(),
+});
+
+export const configSchema = z.strictObject({
+  /** Where the SQLite store and other state live; created on start. */
+  data_dir: z.string().min(1).optional(),
+  /** Worker processes: `auto` = one per core. */
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
+  log: z
+    .strictObject({
+      level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    })
+    .default({ level: 'info' }),
+  dns: dnsConfigSchema.prefault({}),
+  store: storeConfigSchema,
+  http: listenerSchema('127.0.0.1:11333')
+    .extend({ max_message_size: byteSize.default(DEFAULT_MIME_LIMITS.maxMessageBytes) })
+    .default({ enabled: true, listen: ['127.0.0.1:11333'], max_message_size: DEFAULT_MIME_LIMITS.maxMessageBytes }),
+  controller: listenerSchema('127.0.0.1:11334')
+    .extend({
+      password: z.string().min(1).optional(),
+      enable_password: z.string().min(1).optional(),
+      secure_ip: z.array(z.string()).default(['127.0.0.1/32', '::1/128']),
+    })
+    .default({ enabled: true, listen: ['127.0.0.1:11334'], secure_ip: ['127.0.0.1/32', '::1/128'] }),
+  actions: actionsSchema,
+  subject_template: z.string().includes('%s', { message: "must contain '%s' where the original subject goes" }).default('***SPAM*** %s'),
+  groups: z
+    .record(
+      z.string(),
+      z.strictObject({ max_score: z.number().finite().nonnegative().optional(), min_score: z.number().finite().nonpositive().optional() }),
+    )
+    .default({}),
+  symbols: z
+    .record(
+      symbolName,
+      z.strictObject({ weight: z.number().finite().optional(), description: z.string().optional(), group: z.string().optional() }),
+    )
+    .default({}),
+  composites: z
+    .record(
+      symbolName,
+      z.strictObject({
+        expression: z.string().min(1),
+        weight: z.number().finite(),
+        description: z.string().optional(),
+        group: z.string().optional(),
+      }),
+    )
+    .default({}),
+  settings: z.record(z.string(), settingsProfileSchema).default({}),
+  limits: z
+    .strictObject({
+      max_message_size: byteSize.default(DEFAULT_MIME_LIMITS.maxMessageBytes),
+      max_mime_depth: z.number().int().min(1).max(1000).default(DEFAULT_MIME_LIMITS.maxMimeDepth),
+      max_parts: z.number().int().min(1).max(100_000).default(DEFAULT_MIME_LIMITS.maxParts),
+      max_header_size: byteSize.default(DEFAULT_MIME_LIMITS.maxHeaderBytes),
+    })
+    .default({
+      max_message_size: DEFAULT_MIME_LIMITS.maxMessageBytes,
+      max_mime_depth: DEFAULT_MIME_LIMITS.maxMimeDepth,
+      max_parts: DEFAULT_MIME_LIMITS.maxParts,
+      max_header_size: DEFAULT_MIME_LIMITS.maxHeaderBytes,
+    }),
+  /** Per-check blocks: `enabled` plus the check's own keys, validated by the check's schema. */
+  checks: z.record(z.string(), z.record(z.string(), z.unknown()).nullable()).default({}),
+});
+
+export type FileConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,86 @@
+// Runs the storage contract against SQLite files in a temporary directory, plus SQLite-only checks.
+
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { storeContract } from './contract/index.ts';
+import { DEFAULT_HISTORY_SIZE, DEFAULT_MAX_TOKENS } from './rules.ts';
+import { SCHEMA_VERSION } from './sqlite/migrations.ts';
+import { openSqliteStore } from './sqlite/sqlite-store.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'winnow-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const limits = { historySize: DEFAULT_HISTORY_SIZE, maxTokens: DEFAULT_MAX_TOKENS };
+
+storeContract({
+  backend: 'sqlite',
+  open: async (l) => openSqliteStore(join(dir, `contract-${n++}.sqlite`), { ...limits, ...l }),
+});
+
+describe('sqlite backend specifics', () => {
+  test('creates the data directory, uses WAL and records the schema version', async () => {
+    const path = join(dir, 'nested', 'deeper', 'w.sqlite');
+    const store = openSqliteStore(path, limits);
+    const h = await store.health();
+    assert.match(h.detail, /nested\/deeper\/w\.sqlite/);
+    await store.close();
+    const db = new DatabaseSync(path);
+    assert.equal((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode, 'wal');
+    assert.equal((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, SCHEMA_VERSION);
+    db.close();
+  });
+
+  test('reopening keeps data (no re-migration)', async () => {
+    const path = join(dir, 'reopen.sqlite');
+    const a = openSqliteStore(path, limits);
+    await a.counters.add({ x: 3 });
+    await a.close();
+    const b = openSqliteStore(path, limits);
+    assert.deepEqual(await b.counters.getAll(), { x: 3 });
+    await b.close();
+  });
+
+  test('a file from a newer winnow is refused with ERR_STORE_SCHEMA', () => {
+    const path = join(dir, 'future.sqlite');
+    const db = new DatabaseSync(path);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    assert.throws(() => openSqliteStore(path, limits), { code: 'ERR_STORE_SCHEMA' });
+  });
+
+  test('an unopenable path is ERR_STORE_UNAVAILABLE; a non-database file is ERR_STORE_CORRUPT', () => {
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    assert.throws(() => openSqliteStore(join(file, 'sub', 'w.sqlite'), limits), { code: 'ERR_STORE_UNAVAILABLE' });
+    const junk = join(dir, 'junk.sqlite');
+    writeFileSync(junk, 'this is not an SQLite database, just bytes that are long enough to have a header '.repeat(20));
+    assert.throws(() => openSqliteStore(junk, limits), { code: 'ERR_STORE_CORRUPT' });
+  });
+
+  test('use after close is ERR_STORE_UNAVAILABLE', async () => {
+    const store = openSqliteStore(join(dir, 'closed.sqlite'), limits);
+    await store.close();
+    await assert.rejects(store.counters.getAll(), { code: 'ERR_STORE_UNAVAILABLE' });
+  });
+
+  test('full rate buckets and expired rows are deleted, not kept', async () => {
+    const path = join(dir, 'expiry.sqlite');
+    const store = openSqliteStore(path, limits);
+    await store.rate.take('a', 10, 5, 1_000);
+    await store.rate.take('b', 10, 5, 1_000, 0);
+    const db = new DatabaseSync(path);
+    const rateRows = () => (db.prepare('SELECT key, expires_at FROM rate').all() as { key: string; expires_at: number }[]);
+    assert.deepEqual(rateRows().map((r) => [r.key, r.expires_at]), [['a', 1_100]], 'refills in 100 ms; a cost-0 take stores nothing');
+    await store.rate.take('c', 10, 5, 1_100);
+    assert.deepEqual(rateRows().map((r) => r.key), ['c'], 'a write sweeps buckets that are full again');
+    await store.greylist.seen('g1', 1_000, 50);
+    await store.greylist.seen('g2', 2_000, 50);
+    assert.equal((db.prepare('SELECT count(*) AS n FROM greylist').get() as { n: number }).n, 1, 'seen() sweeps expired rows');
+    db.close();
+    await store.close();
+  });
+});

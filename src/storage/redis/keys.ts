@@ -1,0 +1,59 @@
+// Redis key names: one prefix per winnow instance; keys one Lua script touches share a {hash tag} so they work on Cluster.
+
+export interface BayesKeys {
+  spam: string;
+  ham: string;
+  /** zset token → last-seen day; its cardinality is the token count. */
+  seen: string;
+  /** hash: nspam, nham. */
+  totals: string;
+  /** hash sig → class. */
+  sigs: string;
+  /** zset sig → day learned. */
+  sigDays: string;
+}
+
+export interface ExpiringKeys {
+  /** hash key → packed value. */
+  entries: string;
+  /** zset key → expiresAt (ms). */
+  expiry: string;
+  /** zset with every score 0: key order for paginated listing. */
+  order: string;
+}
+
+export class RedisKeys {
+  readonly prefix: string;
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+  get counters(): string {
+    return `${this.prefix}counters`;
+  }
+  get history(): string {
+    return `${this.prefix}history`;
+  }
+  /** Registry of Bayes namespaces (outside any tag: written beside, not inside, the learn script). */
+  get bayesUsers(): string {
+    return `${this.prefix}bayes:users`;
+  }
+  bayes(ns: string): BayesKeys {
+    // encodeURIComponent escapes { and }, so a user name can never break the hash tag.
+    const base = `${this.prefix}{bayes:${encodeURIComponent(ns)}}`;
+    return {
+      spam: `${base}:spam`,
+      ham: `${base}:ham`,
+      seen: `${base}:seen`,
+      totals: `${base}:totals`,
+      sigs: `${base}:sigs`,
+      sigDays: `${base}:sigdays`,
+    };
+  }
+  expiring(name: 'greylist' | 'whitelist' | 'fuzzy'): ExpiringKeys {
+    const base = `${this.prefix}{${name}}`;
+    return { entries: `${base}:entries`, expiry: `${base}:expiry`, order: `${base}:order` };
+  }
+  rate(key: string): string {
+    return `${this.prefix}rate:${key}`;
+  }
+}

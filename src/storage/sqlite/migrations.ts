@@ -1,0 +1,67 @@
+// SQLite schema, one entry per version; PRAGMA user_version records how far a file has been migrated.
+
+/** MIGRATIONS[i] takes a database from version i to i + 1. Never edit a released entry: append. */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value REAL NOT NULL) WITHOUT ROWID;
+
+  -- id is a rowid alias: new rows get max(id) + 1, so the newest N rows are id > max(id) - N.
+  CREATE TABLE history (id INTEGER PRIMARY KEY, entry TEXT NOT NULL);
+
+  CREATE TABLE bayes_ns (
+    ns TEXT PRIMARY KEY,
+    nspam INTEGER NOT NULL DEFAULT 0,
+    nham INTEGER NOT NULL DEFAULT 0,
+    ntokens INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  CREATE TABLE bayes_tokens (
+    ns TEXT NOT NULL,
+    token TEXT NOT NULL,
+    spam INTEGER NOT NULL,
+    ham INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    PRIMARY KEY (ns, token)
+  ) WITHOUT ROWID;
+  CREATE INDEX bayes_tokens_age ON bayes_tokens (ns, last_seen, token);
+  -- ntokens is kept by triggers so the maxTokens check is O(1) inside every learn transaction.
+  -- The bayes_ns row is created before any token of its namespace is written.
+  CREATE TRIGGER bayes_tokens_count_ins AFTER INSERT ON bayes_tokens
+    BEGIN UPDATE bayes_ns SET ntokens = ntokens + 1 WHERE ns = NEW.ns; END;
+  CREATE TRIGGER bayes_tokens_count_del AFTER DELETE ON bayes_tokens
+    BEGIN UPDATE bayes_ns SET ntokens = ntokens - 1 WHERE ns = OLD.ns; END;
+  CREATE TABLE bayes_sigs (
+    ns TEXT NOT NULL,
+    sig TEXT NOT NULL,
+    cls TEXT NOT NULL CHECK (cls IN ('spam', 'ham')),
+    day INTEGER NOT NULL,
+    PRIMARY KEY (ns, sig)
+  ) WITHOUT ROWID;
+  CREATE INDEX bayes_sigs_age ON bayes_sigs (ns, day);
+
+  CREATE TABLE greylist (
+    key TEXT PRIMARY KEY,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    pass_count INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX greylist_expiry ON greylist (expires_at);
+  CREATE TABLE whitelist (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;
+  CREATE INDEX whitelist_expiry ON whitelist (expires_at);
+
+  CREATE TABLE rate (key TEXT PRIMARY KEY, tokens REAL NOT NULL, updated_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX rate_expiry ON rate (expires_at);
+
+  CREATE TABLE fuzzy (
+    hash TEXT PRIMARY KEY,
+    flag INTEGER NOT NULL,
+    weight REAL NOT NULL,
+    count INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX fuzzy_expiry ON fuzzy (expires_at);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,30 @@
+// The aggregate handle a backend returns: one object holding every purpose-named store.
+
+import type {
+  CounterStore,
+  FuzzyStore,
+  GreylistStore,
+  HistoryStore,
+  RateStore,
+  StoreHealth,
+  TokenStore,
+} from './interfaces.ts';
+
+export interface Store {
+  counters: CounterStore;
+  history: HistoryStore;
+  tokens: TokenStore;
+  greylist: GreylistStore;
+  rate: RateStore;
+  fuzzy: FuzzyStore;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
+}
+
+/** Sizes every backend honours; openStore takes them from config. */
+export interface StoreLimits {
+  /** History ring length. */
+  historySize: number;
+  /** Most tokens one Bayes namespace may hold. */
+  maxTokens: number;
+}
