@@ -75,7 +75,7 @@ describe('chartable', () => {
     const atThreshold = await scanWith([chartableCheck], message({ body: `${PAYPAL} one two three four five six seven eight nine\n` }));
     assert.equal(atThreshold.symbols.R_MIXED_CHARSET?.score, 1.5);
     const raised = await scanWith([chartableCheck], message({ body: `${PAYPAL} one two three four five six seven eight nine\n` }), {}, {
-      checks: { chartable: { bodyRatio: 0.2 } },
+      checks: { chartable: { body_ratio: 0.2 } },
     });
     assert.equal(raised.symbols.R_MIXED_CHARSET, undefined);
     assert.deepEqual(raised.symbols.MIXED_SCRIPT_WORD?.options, [PAYPAL]);

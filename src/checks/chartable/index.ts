@@ -7,9 +7,9 @@ import { scriptStats, type ScriptStats } from './scripts.ts';
 const configSchema = z
   .object({
     /** Share of subject words that are mixed from which R_MIXED_CHARSET_SUBJECT fires. */
-    subjectRatio: z.number().gt(0).max(1).default(0.05),
+    subject_ratio: z.number().gt(0).max(1).default(0.05),
     /** Share of body words that are mixed from which R_MIXED_CHARSET fires. */
-    bodyRatio: z.number().gt(0).max(1).default(0.1),
+    body_ratio: z.number().gt(0).max(1).default(0.1),
   })
   .prefault({});
 
@@ -37,8 +37,8 @@ export const chartableCheck = defineCheck<Sym, Config>({
     const body = scriptStats(m.htmlText ? `${m.text}\n${m.htmlText}` : m.text);
     const examples = [...subject.examples, ...body.examples.filter((w) => !subject.examples.includes(w))];
     if (examples.length > 0) task.hit('MIXED_SCRIPT_WORD', examples);
-    ratioHit(task, 'R_MIXED_CHARSET_SUBJECT', subject, config.subjectRatio);
-    ratioHit(task, 'R_MIXED_CHARSET', body, config.bodyRatio);
+    ratioHit(task, 'R_MIXED_CHARSET_SUBJECT', subject, config.subject_ratio);
+    ratioHit(task, 'R_MIXED_CHARSET', body, config.body_ratio);
   },
 });
 

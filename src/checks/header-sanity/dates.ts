@@ -7,11 +7,11 @@ export const PAST_MIN_MULTIPLIER = 0.3;
 
 export interface DateLimits {
   /** Hours ahead of the clock a Date may be before it counts as future-dated. */
-  futureHours: number;
+  future_hours: number;
   /** Hours behind the clock a Date may be before it counts as stale. */
-  pastHours: number;
+  past_hours: number;
   /** Days behind the clock at which the stale-date symbol reaches full weight. */
-  pastFullWeightDays: number;
+  past_full_weight_days: number;
 }
 
 export type DateVerdict =
@@ -21,15 +21,15 @@ export type DateVerdict =
 
 /**
  * Compares `date` with `nowMs`. Staleness scales on a log axis from the limit (PAST_MIN_MULTIPLIER)
- * to `pastFullWeightDays` (1.0): queued or slow mail lands just over the limit, forged dates years off.
+ * to `past_full_weight_days` (1.0): queued or slow mail lands just over the limit, forged dates years off.
  */
 export function judgeDate(date: Date, nowMs: number, limits: DateLimits): DateVerdict {
   const delta = date.getTime() - nowMs;
-  if (delta > limits.futureHours * HOUR_MS) return { kind: 'future', hours: delta / HOUR_MS };
+  if (delta > limits.future_hours * HOUR_MS) return { kind: 'future', hours: delta / HOUR_MS };
   const age = -delta;
-  const limitMs = limits.pastHours * HOUR_MS;
+  const limitMs = limits.past_hours * HOUR_MS;
   if (age <= limitMs) return { kind: 'ok' };
-  const fullMs = Math.max(limits.pastFullWeightDays * DAY_MS, limitMs * 2);
+  const fullMs = Math.max(limits.past_full_weight_days * DAY_MS, limitMs * 2);
   const span = Math.log(fullMs / limitMs);
   const progress = Math.min(1, Math.log(age / limitMs) / span);
   return { kind: 'past', hours: age / HOUR_MS, multiplier: PAST_MIN_MULTIPLIER + (1 - PAST_MIN_MULTIPLIER) * progress };

@@ -137,13 +137,13 @@ describe('header-sanity', () => {
 
   it('honours configured date limits', async () => {
     const raw = message({ set: { Date: dateAt(5) } });
-    const r = await scan(raw, { checks: { 'header-sanity': { futureHours: 6 } } });
+    const r = await scan(raw, { checks: { 'header-sanity': { future_hours: 6 } } });
     assert.equal(r.symbols.DATE_IN_FUTURE, undefined);
   });
 
   it('honours a configured unique-header list', async () => {
     const raw = message({ add: [['X-Campaign', 'a'], ['X-Campaign', 'b']] });
-    const r = await scan(raw, { checks: { 'header-sanity': { uniqueHeaders: ['X-Campaign'] } } });
+    const r = await scan(raw, { checks: { 'header-sanity': { unique_headers: ['X-Campaign'] } } });
     assert.deepEqual(r.symbols.MULTIPLE_UNIQUE_HEADERS?.options, ['x-campaign']);
   });
 

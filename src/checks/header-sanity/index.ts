@@ -24,13 +24,13 @@ export const DEFAULT_UNIQUE_HEADERS = [
 const configSchema = z
   .object({
     /** A Date this many hours ahead of the clock is future-dated. */
-    futureHours: z.number().positive().default(2),
+    future_hours: z.number().positive().default(2),
     /** A Date this many hours behind the clock is stale. */
-    pastHours: z.number().positive().default(24),
+    past_hours: z.number().positive().default(24),
     /** Days behind the clock at which DATE_IN_PAST reaches its full weight. */
-    pastFullWeightDays: z.number().positive().default(30),
+    past_full_weight_days: z.number().positive().default(30),
     /** Header names (case-insensitive) that must not appear twice. */
-    uniqueHeaders: z.array(z.string().min(1)).default([...DEFAULT_UNIQUE_HEADERS]),
+    unique_headers: z.array(z.string().min(1)).default([...DEFAULT_UNIQUE_HEADERS]),
   })
   .prefault({});
 
@@ -154,7 +154,7 @@ function checkOutlook(task: CheckTask<Sym>, m: ParsedMessage): void {
 
 function checkUnique(task: CheckTask<Sym>, m: ParsedMessage, config: Config): void {
   const counts = new Map<string, number>();
-  const wanted = new Set(config.uniqueHeaders.map((h) => h.toLowerCase()));
+  const wanted = new Set(config.unique_headers.map((h) => h.toLowerCase()));
   for (const h of m.headers) if (wanted.has(h.key)) counts.set(h.key, (counts.get(h.key) ?? 0) + 1);
   const dup = [...counts].filter(([, n]) => n > 1).map(([k]) => k);
   if (dup.length > 0) task.hit('MULTIPLE_UNIQUE_HEADERS', dup);

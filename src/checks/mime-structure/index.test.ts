@@ -88,7 +88,7 @@ const cases: Array<{ name: string; raw: string | Uint8Array; expect: Record<stri
   {
     name: 'a configured bad extension',
     raw: withAttachment('figures.pdf', 'application/pdf', PDF),
-    checks: { 'mime-structure': { badExtensions: ['pdf'] } },
+    checks: { 'mime-structure': { bad_extensions: ['pdf'] } },
     expect: { MIME_BAD_EXTENSION: ['figures.pdf'] },
   },
   {
@@ -136,10 +136,10 @@ describe('mime-structure', () => {
       'Dear member your account statement for March is ready, please review the balance online',
       '<p>Dear member your account statement is ready, claim the prize and wire the fee today</p>',
     );
-    const loose = await scanWith([mimeStructureCheck], raw, {}, { checks: { 'mime-structure': { partsDifferRatio: 0.3 } } });
+    const loose = await scanWith([mimeStructureCheck], raw, {}, { checks: { 'mime-structure': { parts_differ_ratio: 0.3 } } });
     const hit = loose.symbols.MIME_PARTS_DIFFER;
     assert.ok(hit && hit.score > 0.3 && hit.score < 1, JSON.stringify(hit));
-    const strict = await scanWith([mimeStructureCheck], raw, {}, { checks: { 'mime-structure': { partsDifferRatio: 0.9 } } });
+    const strict = await scanWith([mimeStructureCheck], raw, {}, { checks: { 'mime-structure': { parts_differ_ratio: 0.9 } } });
     assert.equal(strict.symbols.MIME_PARTS_DIFFER, undefined);
   });
 });

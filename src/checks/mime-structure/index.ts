@@ -20,11 +20,11 @@ export const MAX_ATTACHMENTS_INSPECTED = 100;
 const configSchema = z
   .object({
     /** Attachment extensions (lower case, no dot) that count as dangerous. */
-    badExtensions: z.array(z.string().min(1)).default(DEFAULT_BAD_EXTENSIONS),
+    bad_extensions: z.array(z.string().min(1)).default(DEFAULT_BAD_EXTENSIONS),
     /** Attachment extensions that count as archives. */
-    archiveExtensions: z.array(z.string().min(1)).default(DEFAULT_ARCHIVE_EXTENSIONS),
+    archive_extensions: z.array(z.string().min(1)).default(DEFAULT_ARCHIVE_EXTENSIONS),
     /** Share (0–1) of the shorter alternative's words missing from the other from which they "differ". */
-    partsDifferRatio: z.number().min(0).max(1).default(0.7),
+    parts_differ_ratio: z.number().min(0).max(1).default(0.7),
   })
   .prefault({});
 
@@ -130,14 +130,14 @@ function checkBodies(task: CheckTask<Sym>, m: ParsedMessage, config: Config): vo
   const hasPlain = inline.some((p) => p.contentType === 'text/plain');
   if (hasHtml && !hasPlain) task.hit('MIME_HTML_ONLY');
   const distance = worstAlternativeDistance(m.parts);
-  if (distance !== undefined && distance >= config.partsDifferRatio) {
+  if (distance !== undefined && distance >= config.parts_differ_ratio) {
     task.hit('MIME_PARTS_DIFFER', [`${Math.round(distance * 100)}%`], distance);
   }
 }
 
 /** Inspects attachments; returns how many there were. */
 function checkAttachments(task: CheckTask<Sym>, m: ParsedMessage, config: Config): number {
-  const lists = { bad: new Set(config.badExtensions.map(lower)), archive: new Set(config.archiveExtensions.map(lower)) };
+  const lists = { bad: new Set(config.bad_extensions.map(lower)), archive: new Set(config.archive_extensions.map(lower)) };
   let count = 0;
   for (const part of m.parts) {
     if (!part.isAttachment) continue;

@@ -37,11 +37,11 @@ const cases: Array<{ name: string; raw: string; expect: Record<string, string[]>
   {
     name: 'a configured charset list',
     raw: subj('=?koi8-r?B?8NLJ18XU?='),
-    checks: { subject: { usualCharsets: ['utf-8', 'us-ascii'] } },
+    checks: { subject: { usual_charsets: ['utf-8', 'us-ascii'] } },
     expect: { SUBJ_UNUSUAL_CHARSET: ['koi8-r'] },
   },
   { name: 'a very long subject', raw: subj('word '.repeat(40).trim()), expect: { SUBJ_VERY_LONG: ['199'] } },
-  { name: 'a configured length limit', raw: subj('a fairly ordinary subject line'), checks: { subject: { maxLength: 20 } }, expect: { SUBJ_VERY_LONG: ['30'] } },
+  { name: 'a configured length limit', raw: subj('a fairly ordinary subject line'), checks: { subject: { max_length: 20 } }, expect: { SUBJ_VERY_LONG: ['30'] } },
   { name: 'Re: with nothing to reply to', raw: subj('Re: your invoice'), expect: { FAKE_REPLY: [] } },
   { name: 'German AW: with nothing to reply to', raw: subj('AW: Ihre Rechnung'), expect: { FAKE_REPLY: [] } },
   { name: 'a real reply', raw: subj('Re: Lunch on Friday', { 'In-Reply-To': '<1@example.net>' }), expect: {} },

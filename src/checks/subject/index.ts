@@ -20,9 +20,9 @@ export const DEFAULT_USUAL_CHARSETS = [
 const configSchema = z
   .object({
     /** Subjects longer than this many characters are "very long". */
-    maxLength: z.number().int().positive().default(150),
+    max_length: z.number().int().positive().default(150),
     /** Encoded-word charsets (case-insensitive) that are not unusual. */
-    usualCharsets: z.array(z.string().min(1)).default(DEFAULT_USUAL_CHARSETS),
+    usual_charsets: z.array(z.string().min(1)).default(DEFAULT_USUAL_CHARSETS),
   })
   .prefault({});
 
@@ -48,7 +48,7 @@ export const subjectCheck = defineCheck<Sym, Config, ReadonlySet<string>>({
   needsMessage: true,
   configSchema,
   symbols,
-  setup: ({ config }) => new Set(config.usualCharsets.map((c) => c.toLowerCase())),
+  setup: ({ config }) => new Set(config.usual_charsets.map((c) => c.toLowerCase())),
   run(task, usual, config) {
     const m = task.message;
     if (!m) return;
@@ -70,7 +70,7 @@ export const subjectCheck = defineCheck<Sym, Config, ReadonlySet<string>>({
     const odd = encodedWordCharsets(fields[0].raw).filter((c) => !usual.has(c));
     if (odd.length > 0) task.hit('SUBJ_UNUSUAL_CHARSET', odd.map((c) => c.slice(0, 32)));
     const length = [...subject].length;
-    if (length > config.maxLength) task.hit('SUBJ_VERY_LONG', [String(length)]);
+    if (length > config.max_length) task.hit('SUBJ_VERY_LONG', [String(length)]);
     // Outlook/Exchange replies carried only Thread-Index/Thread-Topic for years; they are real replies.
     const threaded = ['in-reply-to', 'references', 'thread-index', 'thread-topic'].some((h) => m.header(h).length > 0);
     if (looksLikeReply(subject) && !threaded) {
