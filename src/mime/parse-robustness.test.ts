@@ -2,8 +2,6 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseMessage } from './parse.ts';
 import type { MimeAnomaly, ParsedMessage } from './model.ts';
 import { DEFAULT_MIME_LIMITS } from './model.ts';
