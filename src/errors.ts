@@ -14,6 +14,11 @@ export const ERROR_CODES = {
   ERR_STORE_CORRUPT: { httpStatus: 500, smtpReply: '451 4.3.0 Storage is damaged' },
   ERR_STORE_FAILED: { httpStatus: 500, smtpReply: '451 4.3.0 Temporary storage failure, try again later' },
   ERR_DNS_TEMPFAIL: { httpStatus: 503, smtpReply: '451 4.4.3 Temporary DNS failure, try again later' },
+  ERR_MAILBOX_NOT_FOUND: { httpStatus: 404, smtpReply: undefined },
+  ERR_MAILBOX_EMPTY: { httpStatus: 404, smtpReply: undefined },
+  ERR_MAILBOX_UNREADABLE: { httpStatus: 403, smtpReply: undefined },
+  ERR_MAILBOX_LOCKED: { httpStatus: 423, smtpReply: undefined },
+  ERR_MAILBOX_CHANGED: { httpStatus: 409, smtpReply: undefined },
 } as const satisfies Record<string, { httpStatus: number; smtpReply: string | undefined }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,16 +1,20 @@
 // The daemon's listeners: each is a named server factory plus the addresses config gives it; later protocols add entries here.
 
 import type { Server } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import type { App } from './app.ts';
-import { createHttpServer } from '../protocols/http/listen.ts';
+import { closeServer, createHttpServer } from '../protocols/http/listen.ts';
 import { createScanHandler } from '../protocols/http/scan-handler.ts';
 import { createControllerHandler } from '../protocols/http/controller-handler.ts';
+import { bayesServiceOf } from '../checks/bayes/index.ts';
 
 export interface ListenerSpec {
   name: string;
   enabled: boolean;
   listen: readonly string[];
   createServer(app: App): Server;
+  /** Stops accepting and resolves once the server's connections have finished (bounded by the protocol's grace). */
+  drain(server: Server): Promise<void>;
 }
 
 export function listenerSpecs(app: App): ListenerSpec[] {
@@ -21,6 +25,7 @@ export function listenerSpecs(app: App): ListenerSpec[] {
       enabled: f.http.enabled,
       listen: f.http.listen,
       createServer: (a) => createHttpServer(createScanHandler({ scanner: a.scanner, log: a.log, maxMessageBytes: f.http.max_message_size })),
+      drain: (server) => closeServer(server as HttpServer),
     },
     {
       name: 'controller',
@@ -33,10 +38,12 @@ export function listenerSpecs(app: App): ListenerSpec[] {
             store: a.store,
             log: a.log,
             recorder: a.recorder,
+            bayes: bayesServiceOf(a.engine),
             maxMessageBytes: f.http.max_message_size,
             auth: { password: f.controller.password, enablePassword: f.controller.enable_password, secureIp: f.controller.secure_ip },
           }),
         ),
+      drain: (server) => closeServer(server as HttpServer),
     },
   ];
 }

@@ -18,7 +18,7 @@ function send(msg: ToPrimary): void {
 
 export async function runWorker(configPath: string | undefined, generation: number): Promise<void> {
   let app: App | undefined;
-  const servers: { name: string; server: Server }[] = [];
+  const servers: { name: string; server: Server; drain: (s: Server) => Promise<void> }[] = [];
   try {
     const config = loadConfigFile(configPath, builtinChecks);
     const log = createLogger(config.file.log.level, { worker: generation });
@@ -29,7 +29,7 @@ export async function runWorker(configPath: string | undefined, generation: numb
       for (const address of spec.listen) {
         const server = spec.createServer(app);
         await listenOn(server, parseListenAddress(address));
-        servers.push({ name: spec.name, server });
+        servers.push({ name: spec.name, server, drain: spec.drain });
         listeners.push({ name: spec.name, address: describeAddress(server) });
       }
     }
@@ -54,15 +54,9 @@ export async function runWorker(configPath: string | undefined, generation: numb
   });
 }
 
-/** Stops accepting, lets in-flight requests finish (bounded by SHUTDOWN_GRACE_MS), then flushes and closes the store. */
-async function drain(app: App, servers: { server: Server }[]): Promise<void> {
-  const closed = servers.map(
-    ({ server }) =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        (server as Server & { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      }),
-  );
+/** Stops accepting, lets open connections finish (each protocol bounds its own grace, SHUTDOWN_GRACE_MS bounds all), then flushes and closes the store. */
+async function drain(app: App, servers: { server: Server; drain: (s: Server) => Promise<void> }[]): Promise<void> {
+  const closed = servers.map(({ server, drain: drainServer }) => drainServer(server));
   const timer = setTimeout(() => {
     app.log.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'in-flight requests did not finish in time; exiting anyway');
     process.exit(0);

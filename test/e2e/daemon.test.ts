@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,19 @@ test('daemon on embedded defaults serves /ping and rejects GTUBE; /stat counts s
   }
 });
 
+/** POST /checkv2 on a new connection: a kept-alive one may still belong to a draining worker of the old generation. */
+function freshCheckv2(base: string, body: string): Promise<{ required_score: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}/checkv2`, { method: 'POST', agent: false }, (res) => {
+      let data = '';
+      res.setEncoding('utf8').on('data', (c: string) => (data += c));
+      res.on('end', () => resolve(JSON.parse(data) as { required_score: number }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 test('SIGHUP reloads the config without dropping requests; an invalid reload keeps the old config', async () => {
   const d = await startDaemon({ config: 'actions: { add_header: 6 }' });
   try {
@@ -61,20 +75,22 @@ test('SIGHUP reloads the config without dropping requests; an invalid reload kee
         sent++;
       }
     })();
-    const original = readFileSync(d.configPath, 'utf8');
-    writeFileSync(d.configPath, original.replace('actions: { add_header: 6 }', 'actions: { add_header: 6, reject: 30 }'));
-    d.proc.kill('SIGHUP');
-    await d.waitForLog(/^reloaded:/);
-    const after = await checkv2(d.httpUrl, CLEAN);
-    assert.equal((after as { required_score: number }).required_score, 30);
+    try {
+      const original = readFileSync(d.configPath, 'utf8');
+      writeFileSync(d.configPath, original.replace('actions: { add_header: 6 }', 'actions: { add_header: 6, reject: 30 }'));
+      d.proc.kill('SIGHUP');
+      await d.waitForLog(/^reloaded:/);
+      assert.equal((await freshCheckv2(d.httpUrl, CLEAN)).required_score, 30);
 
-    writeFileSync(d.configPath, original.replace('actions: { add_header: 6 }', 'actions: { add_header: "lots" }'));
-    d.proc.kill('SIGHUP');
-    const failed = await d.waitForLog(/reload failed/);
-    assert.match(String(failed.err), /actions\.add_header/);
-    assert.equal(((await checkv2(d.httpUrl, CLEAN)) as { required_score: number }).required_score, 30);
-    running = false;
-    await load;
+      writeFileSync(d.configPath, original.replace('actions: { add_header: 6 }', 'actions: { add_header: "lots" }'));
+      d.proc.kill('SIGHUP');
+      const failed = await d.waitForLog(/reload failed/);
+      assert.match(String(failed.err), /actions\.add_header/);
+      assert.equal((await freshCheckv2(d.httpUrl, CLEAN)).required_score, 30);
+    } finally {
+      running = false; // the load loop must end even when an assertion above failed
+      await load;
+    }
     assert.ok(sent > 10, `only ${sent} requests were sent during the reloads`);
     assert.equal(failures, 0, `${failures} of ${sent} requests failed during reload`);
   } finally {

@@ -25,8 +25,8 @@ export interface RunningDaemon {
   logs: Record<string, unknown>[];
   /** Resolves with the next log line whose `msg` matches. */
   waitForLog(re: RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
-  /** SIGTERM, wait for exit (SIGKILL after the timeout); returns the exit code. */
-  stop(timeoutMs?: number): Promise<number | null>;
+  /** SIGTERM, wait for exit (SIGKILL after the timeout); returns the exit code, or the signal's name if one ended it. */
+  stop(timeoutMs?: number): Promise<number | string | null>;
 }
 
 /**
@@ -77,7 +77,7 @@ export async function startDaemon(opts: { config?: string; workers?: number; env
     }
   });
   proc.stdout!.resume();
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | string | null>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal)));
 
   const waitForLog = (re: RegExp, timeoutMs = DAEMON_START_TIMEOUT_MS) => {
     const seen = logs.find((l) => re.test(String(l.msg)));
@@ -99,7 +99,10 @@ export async function startDaemon(opts: { config?: string; workers?: number; env
   };
 
   const stop = async (timeoutMs = 15_000) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      rmSync(dir, { recursive: true, force: true });
+      return proc.exitCode ?? proc.signalCode;
+    }
     proc.kill('SIGTERM');
     const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
     const code = await exited;

@@ -1,7 +1,7 @@
 // Creates the http.Server for a handler with bounded timeouts, and closes it letting in-flight requests finish.
 
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import type { RequestHandler } from './scan-handler.ts';
 
 /** A client must send all request headers within this time (slowloris guard). */
@@ -12,8 +12,8 @@ export const REQUEST_TIMEOUT_MS = 120_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 /** How long `closeServer` waits for in-flight requests before cutting connections. */
 export const DEFAULT_CLOSE_GRACE_MS = 10_000;
-/** While closing, connections whose request just finished are closed this often rather than after KEEP_ALIVE_TIMEOUT_MS. */
-const CLOSE_IDLE_POLL_MS = 50;
+/** Servers that are shutting down: their remaining keep-alive connections get `Connection: close` on the next reply. */
+const draining = new WeakSet<Server>();
 
 export interface ListenOptions {
   host: string;
@@ -22,7 +22,7 @@ export interface ListenOptions {
 }
 
 export function createHttpServer(handler: RequestHandler): Server {
-  const server = createServer(
+  const server: Server = createServer(
     {
       headersTimeout: HEADERS_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
@@ -30,7 +30,10 @@ export function createHttpServer(handler: RequestHandler): Server {
       // rspamd headers such as repeated Rcpt must stay distinct; Node keeps them in headersDistinct.
       joinDuplicateHeaders: false,
     },
-    handler,
+    (req, res) => {
+      if (draining.has(server)) res.setHeader('Connection', 'close');
+      handler(req, res);
+    },
   );
   // A malformed request or a reset socket is the client's problem: answer 400 where possible, never crash.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -63,20 +66,21 @@ export async function listen(handler: RequestHandler, opts: ListenOptions): Prom
 }
 
 /**
- * Stops accepting connections, closes idle keep-alive ones and waits for in-flight requests;
- * after `graceMs` the remaining connections are cut so shutdown cannot hang on a stuck client.
+ * Stops accepting connections and lets every open one finish: in-flight requests complete, a request that
+ * arrives on a kept-alive connection is still served (with `Connection: close`), and idle connections end at
+ * their keep-alive timeout, which clients know from the `Keep-Alive` header. Closing idle sockets at once
+ * instead would race a client that is just sending on one (it sees ECONNRESET). After `graceMs` the
+ * remaining connections are cut so shutdown cannot hang on a stuck client.
  */
 export async function closeServer(server: Server, graceMs = DEFAULT_CLOSE_GRACE_MS): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // server.close() drops only the connections idle right now; a keep-alive connection whose request
-  // finishes later would otherwise hold shutdown until its keep-alive timeout.
-  const poll = setInterval(() => server.closeIdleConnections(), CLOSE_IDLE_POLL_MS);
+  draining.add(server);
+  // net.Server's close stops accepting without http.Server's immediate closing of idle connections.
+  const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);
   timer.unref();
   try {
     await closed;
   } finally {
-    clearInterval(poll);
     clearTimeout(timer);
   }
 }
