@@ -10,6 +10,7 @@ test('store config: defaults', () => {
     path: 'winnow.sqlite',
     history_size: 1000,
     max_tokens: 1_000_000,
+    max_weight_buckets: 4_194_304,
   });
   assert.deepEqual(storeConfigSchema.parse({ backend: 'redis' }), {
     backend: 'redis',
@@ -21,6 +22,7 @@ test('store config: defaults', () => {
     command_timeout_ms: 2000,
     history_size: 1000,
     max_tokens: 1_000_000,
+    max_weight_buckets: 4_194_304,
   });
   const s = storeConfigSchema.parse({ backend: 'redis', mode: 'sentinel', name: 'mymaster', sentinels: [{ host: 's1' }] });
   assert.deepEqual(s.backend === 'redis' && s.sentinels, [{ host: 's1', port: 26379 }]);
@@ -30,6 +32,8 @@ const invalid: [string, unknown, string, RegExp][] = [
   ['unknown backend', { backend: 'mysql' }, 'backend', /.+/],
   ['unknown key', { backend: 'sqlite', pth: 'x' }, '', /pth/],
   ['history_size zero', { backend: 'sqlite', history_size: 0 }, 'history_size', /.+/],
+  ['max_weight_buckets past the 32-bit hash space', { backend: 'sqlite', max_weight_buckets: 2 ** 32 + 1 }, 'max_weight_buckets', /.+/],
+  ['max_weight_buckets fractional', { backend: 'redis', max_weight_buckets: 1000.5 }, 'max_weight_buckets', /.+/],
   ['prefix with brace', { backend: 'redis', prefix: 'a{b' }, 'prefix', /must not contain/],
   ['url and host', { backend: 'redis', url: 'redis://x', host: 'y' }, 'url', /either url/],
   ['bad url scheme', { backend: 'redis', url: 'http://x' }, 'url', /redis:\/\//],

@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { DEFAULT_HISTORY_SIZE, DEFAULT_MAX_TOKENS } from './rules.ts';
+import { BUCKET_LIMIT, DEFAULT_MAX_WEIGHT_BUCKETS } from './weight-rules.ts';
 
 /** Relative SQLite paths resolve against the data directory. */
 export const DEFAULT_SQLITE_FILE = 'winnow.sqlite';
@@ -12,10 +13,13 @@ export const DEFAULT_REDIS_PREFIX = 'winnow:';
 export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 5000;
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 2000;
 const MIN_MAX_TOKENS = 10;
+const MIN_MAX_WEIGHT_BUCKETS = 10;
 
 const limits = {
   history_size: z.number().int().min(1).max(1_000_000).default(DEFAULT_HISTORY_SIZE),
   max_tokens: z.number().int().min(MIN_MAX_TOKENS).default(DEFAULT_MAX_TOKENS),
+  /** Most non-zero classifier weight buckets per namespace (buckets are 32-bit hashes). */
+  max_weight_buckets: z.number().int().min(MIN_MAX_WEIGHT_BUCKETS).max(BUCKET_LIMIT).default(DEFAULT_MAX_WEIGHT_BUCKETS),
 };
 
 const port = z.number().int().min(1).max(65535);

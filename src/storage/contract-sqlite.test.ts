@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { storeContract } from './contract/index.ts';
 import { DEFAULT_HISTORY_SIZE, DEFAULT_MAX_TOKENS } from './rules.ts';
-import { SCHEMA_VERSION } from './sqlite/migrations.ts';
+import { DEFAULT_MAX_WEIGHT_BUCKETS } from './weight-rules.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from './sqlite/migrations.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'winnow-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
-const limits = { historySize: DEFAULT_HISTORY_SIZE, maxTokens: DEFAULT_MAX_TOKENS };
+const limits = { historySize: DEFAULT_HISTORY_SIZE, maxTokens: DEFAULT_MAX_TOKENS, maxWeightBuckets: DEFAULT_MAX_WEIGHT_BUCKETS };
 
 storeContract({
   backend: 'sqlite',
@@ -42,6 +43,22 @@ describe('sqlite backend specifics', () => {
     const b = openSqliteStore(path, limits);
     assert.deepEqual(await b.counters.getAll(), { x: 3 });
     await b.close();
+  });
+
+  test('a version-1 file (before the weight tables) is migrated on open and keeps its data', async () => {
+    const path = join(dir, 'v1.sqlite');
+    const db = new DatabaseSync(path);
+    db.exec(MIGRATIONS[0]);
+    db.exec("INSERT INTO counters (name, value) VALUES ('old', 7); PRAGMA user_version = 1");
+    db.close();
+    const store = openSqliteStore(path, limits);
+    assert.deepEqual(await store.counters.getAll(), { old: 7 });
+    assert.equal(await store.weights.apply({ buckets: [3], deltas: [0.5], biasDelta: 0, cls: 'ham', sig: 's' }), 'learned');
+    assert.deepEqual((await store.weights.read([3])).weights, [0.5]);
+    await store.close();
+    const raw = new DatabaseSync(path);
+    assert.equal((raw.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, SCHEMA_VERSION);
+    raw.close();
   });
 
   test('a file from a newer winnow is refused with ERR_STORE_SCHEMA', () => {

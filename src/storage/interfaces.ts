@@ -249,3 +249,70 @@ export interface StoreHealth {
   backend: 'sqlite' | 'redis' | 'memory';
   detail: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Classifier weights (hashed online logistic regression)
+
+/** What `read` returns: the weight of each requested bucket (0 when never set), the bias and the learned totals. */
+export interface WeightLookup extends TokenTotals {
+  weights: number[];
+  bias: number;
+}
+
+/**
+ * One learn (or unlearn/relearn) of one message: the weight changes the model computed for it, applied atomically
+ * together with the bias change, the totals and the message signature.
+ */
+export interface WeightUpdate extends TokenNamespace {
+  /** Hashed feature buckets (integers in [0, 2^32)); a bucket listed twice gets the sum of its deltas. */
+  buckets: readonly number[];
+  /** Change of each bucket's weight (finite), same order and length as `buckets`. */
+  deltas: readonly number[];
+  biasDelta: number;
+  cls: TokenClass;
+  /** +1 learns, -1 unlearns (the caller passes the negated deltas). Default +1. */
+  delta?: 1 | -1;
+  /** Message signature: a message is never learned twice; learning it as the other class moves it. */
+  sig?: string;
+  /** Milliseconds since the epoch; sets the buckets' last-updated day. Default Date.now(). */
+  now?: number;
+}
+
+export interface WeightPruneOptions extends TokenNamespace {
+  /** Milliseconds since the epoch. Default Date.now(). */
+  now?: number;
+  /** Buckets not updated for more than this many days (default 30) are dropped... */
+  staleDays?: number;
+  /** ...when their absolute weight is at most this (default 0.01). */
+  minAbsWeight?: number;
+  /** Learned-message signatures older than this many days (default 365) are forgotten. */
+  signatureMaxAgeDays?: number;
+}
+
+export interface WeightStats extends TokenTotals {
+  buckets: number;
+  signatures: number;
+  maxBuckets: number;
+}
+
+export type WeightDumpRow =
+  | { type: 'totals'; nspam: number; nham: number; bias: number }
+  | { type: 'weight'; bucket: number; weight: number; lastDay: number }
+  | { type: 'signature'; sig: string; cls: TokenClass; day: number };
+
+/**
+ * Weights of the logistic-regression classifier per namespace. Growth is bounded by the hashing (at most
+ * `maxBuckets` non-zero buckets; over it the smallest stale weights go) and by `prune`. One apply is atomic.
+ * The signature check happens inside apply: `already` means nothing was changed.
+ */
+export interface WeightStore {
+  read(buckets: readonly number[], ns?: TokenNamespace): Promise<WeightLookup>;
+  apply(update: WeightUpdate): Promise<LearnOutcome>;
+  isLearned(sig: string, ns?: TokenNamespace): Promise<TokenClass | undefined>;
+  /** `tokensRemoved` counts the buckets removed. */
+  prune(opts?: WeightPruneOptions): Promise<PruneResult>;
+  stats(ns?: TokenNamespace): Promise<WeightStats>;
+  users(): Promise<string[]>;
+  dump(ns?: TokenNamespace): AsyncIterable<WeightDumpRow>;
+  load(rows: AsyncIterable<WeightDumpRow> | Iterable<WeightDumpRow>, ns?: TokenNamespace): Promise<number>;
+}

@@ -26,7 +26,7 @@ export async function openStore(config: StoreConfigInput, opts: OpenStoreOptions
     );
   }
   const cfg = parsed.data;
-  const limits = { historySize: cfg.history_size, maxTokens: cfg.max_tokens };
+  const limits = { historySize: cfg.history_size, maxTokens: cfg.max_tokens, maxWeightBuckets: cfg.max_weight_buckets };
   if (cfg.backend === 'sqlite') {
     const path = isAbsolute(cfg.path) ? cfg.path : resolve(opts.dataDir ?? FALLBACK_DATA_DIR, cfg.path);
     return openSqliteStore(path, limits);

@@ -8,12 +8,15 @@ import type {
   RateStore,
   StoreHealth,
   TokenStore,
+  WeightStore,
 } from './interfaces.ts';
 
 export interface Store {
   counters: CounterStore;
   history: HistoryStore;
   tokens: TokenStore;
+  /** Weights of the logistic-regression classifier (the default Bayes model). */
+  weights: WeightStore;
   greylist: GreylistStore;
   rate: RateStore;
   fuzzy: FuzzyStore;
@@ -27,4 +30,6 @@ export interface StoreLimits {
   historySize: number;
   /** Most tokens one Bayes namespace may hold. */
   maxTokens: number;
+  /** Most non-zero weight buckets one classifier namespace may hold. */
+  maxWeightBuckets: number;
 }

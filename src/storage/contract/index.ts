@@ -9,6 +9,7 @@ import type { StoreFactory } from './harness.ts';
 import { historyContract } from './history.ts';
 import { rateContract } from './rate.ts';
 import { tokenContract } from './tokens.ts';
+import { weightContract } from './weights.ts';
 
 export type { StoreFactory } from './harness.ts';
 
@@ -28,6 +29,7 @@ export function storeContract(factory: StoreFactory): void {
     counterContract(factory);
     historyContract(factory);
     tokenContract(factory);
+    weightContract(factory);
     greylistContract(factory);
     rateContract(factory);
     fuzzyContract(factory);

@@ -20,7 +20,9 @@ import type {
 import type { Store, StoreLimits } from '../store.ts';
 import { assertRate, assertTime, DEFAULT_HISTORY_SIZE, DEFAULT_MAX_TOKENS, pageOf } from '../rules.ts';
 import { takeFromBucket, type BucketState } from '../token-bucket.ts';
+import { DEFAULT_MAX_WEIGHT_BUCKETS } from '../weight-rules.ts';
 import { MemoryTokenStore } from './memory-tokens.ts';
+import { MemoryWeightStore } from './memory-weights.ts';
 
 class MemoryCounters implements CounterStore {
   #values = new Map<string, number>();
@@ -194,6 +196,7 @@ export function createMemoryStore(limits: Partial<StoreLimits> = {}): Store {
     counters: new MemoryCounters(),
     history: new MemoryHistory(limits.historySize ?? DEFAULT_HISTORY_SIZE),
     tokens: new MemoryTokenStore(limits.maxTokens ?? DEFAULT_MAX_TOKENS),
+    weights: new MemoryWeightStore(limits.maxWeightBuckets ?? DEFAULT_MAX_WEIGHT_BUCKETS),
     greylist: new MemoryGreylist(),
     rate: new MemoryRate(),
     fuzzy: new MemoryFuzzy(),

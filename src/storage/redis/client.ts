@@ -41,6 +41,9 @@ export function createRedisClient(cfg: RedisStoreConfig): RedisClient {
       db: cfg.db,
       sentinelUsername: cfg.sentinel_username,
       sentinelPassword: cfg.sentinel_password,
+      // Without it the client stays on a demoted master, whose writes Sentinel later discards, until
+      // Sentinel reconfigures that server (seconds later); with it, +switch-master makes it reconnect.
+      failoverDetector: true,
     });
   }
   if (cfg.url !== undefined) {

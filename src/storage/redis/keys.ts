@@ -13,6 +13,19 @@ export interface BayesKeys {
   sigDays: string;
 }
 
+export interface WeightKeys {
+  /** hash bucket → weight ('%.17g' text, HINCRBYFLOAT-compatible). */
+  weights: string;
+  /** zset bucket → day + |w| / (1 + |w|): trimming order, last-updated day = floor(score), ZCARD = bucket count. */
+  age: string;
+  /** hash: nspam, nham, bias, trimming ('1' while being trimmed back to 95 % of the cap). */
+  totals: string;
+  /** hash sig → class. */
+  sigs: string;
+  /** zset sig → day learned. */
+  sigDays: string;
+}
+
 export interface ExpiringKeys {
   /** hash key → packed value. */
   entries: string;
@@ -44,6 +57,20 @@ export class RedisKeys {
       spam: `${base}:spam`,
       ham: `${base}:ham`,
       seen: `${base}:seen`,
+      totals: `${base}:totals`,
+      sigs: `${base}:sigs`,
+      sigDays: `${base}:sigdays`,
+    };
+  }
+  /** Registry of weight namespaces (outside any tag, like bayesUsers). */
+  get weightUsers(): string {
+    return `${this.prefix}weights:users`;
+  }
+  weights(ns: string): WeightKeys {
+    const base = `${this.prefix}{weights:${encodeURIComponent(ns)}}`;
+    return {
+      weights: `${base}:w`,
+      age: `${base}:age`,
       totals: `${base}:totals`,
       sigs: `${base}:sigs`,
       sigDays: `${base}:sigdays`,

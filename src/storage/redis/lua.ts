@@ -213,7 +213,15 @@ return {allowed, remaining, retry}
 `;
 
 type Arg = string | number;
-type Call = (...args: Arg[]) => Promise<unknown>;
+export type Call = (...args: Arg[]) => Promise<unknown>;
+
+/** Registers one script (EVALSHA with EVAL fallback) on the client; numberOfKeys omitted = first argument. */
+export function defineScript(client: RedisClient, name: string, lua: string, numberOfKeys?: number): Call {
+  const full = `winnow_${name}`;
+  client.defineCommand(full, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
+  const fn = (client as unknown as Record<string, Call>)[full];
+  return (...args) => fn.apply(client, args);
+}
 
 export interface Scripts {
   bayesLearn: Call;
@@ -228,12 +236,7 @@ export interface Scripts {
 
 /** Registers the scripts (EVALSHA with EVAL fallback) on the client and returns callers. */
 export function defineScripts(client: RedisClient): Scripts {
-  const define = (name: string, lua: string, numberOfKeys?: number): Call => {
-    const full = `winnow_${name}`;
-    client.defineCommand(full, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
-    const fn = (client as unknown as Record<string, Call>)[full];
-    return (...args) => fn.apply(client, args);
-  };
+  const define = (name: string, lua: string, numberOfKeys?: number): Call => defineScript(client, name, lua, numberOfKeys);
   return {
     bayesLearn: define('bayesLearn', BAYES_LEARN, 6),
     bayesPruneRare: define('bayesPruneRare', BAYES_PRUNE_RARE, 3),

@@ -7,10 +7,12 @@ import type { Store, StoreLimits } from '../store.ts';
 import { connectRedis, createRedisClient, describeTarget, mapRedisError, type RedisClient } from './client.ts';
 import { RedisKeys } from './keys.ts';
 import { defineScripts } from './lua.ts';
+import { defineWeightScripts } from './lua-weights.ts';
 import { RedisCounters, RedisHistory, RedisRate } from './redis-basic.ts';
 import { RedisFuzzy } from './redis-fuzzy.ts';
 import { RedisGreylist } from './redis-greylist.ts';
 import { RedisTokenStore } from './redis-tokens.ts';
+import { RedisWeightStore } from './redis-weights.ts';
 
 function infoField(info: string, field: string): string {
   return new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '?';
@@ -37,6 +39,7 @@ export async function openRedisStore(cfg: RedisStoreConfig, limits: StoreLimits)
     counters: new RedisCounters(client, keys),
     history: new RedisHistory(client, keys, limits.historySize),
     tokens: new RedisTokenStore(client, keys, scripts, limits.maxTokens),
+    weights: new RedisWeightStore(client, keys, scripts, defineWeightScripts(client), limits.maxWeightBuckets),
     greylist: new RedisGreylist(client, keys, scripts),
     rate: new RedisRate(keys, scripts),
     fuzzy: new RedisFuzzy(client, keys, scripts),

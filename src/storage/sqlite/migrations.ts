@@ -62,6 +62,39 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX fuzzy_expiry ON fuzzy (expires_at);
   `,
+  // 1 → 2: weights of the logistic-regression classifier (WeightStore).
+  `
+  CREATE TABLE lr_ns (
+    ns TEXT PRIMARY KEY,
+    nspam INTEGER NOT NULL DEFAULT 0,
+    nham INTEGER NOT NULL DEFAULT 0,
+    bias REAL NOT NULL DEFAULT 0,
+    nbuckets INTEGER NOT NULL DEFAULT 0,
+    -- 1 while a namespace that went over the cap is being trimmed back to 95 % of it, a batch per apply.
+    trimming INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  CREATE TABLE lr_weights (
+    ns TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    weight REAL NOT NULL,
+    day INTEGER NOT NULL,
+    PRIMARY KEY (ns, bucket)
+  ) WITHOUT ROWID;
+  -- Trimming order (oldest day, then smallest |weight|) and stale-bucket pruning read this index in order.
+  CREATE INDEX lr_weights_age ON lr_weights (ns, day, abs(weight), bucket);
+  CREATE TRIGGER lr_weights_count_ins AFTER INSERT ON lr_weights
+    BEGIN UPDATE lr_ns SET nbuckets = nbuckets + 1 WHERE ns = NEW.ns; END;
+  CREATE TRIGGER lr_weights_count_del AFTER DELETE ON lr_weights
+    BEGIN UPDATE lr_ns SET nbuckets = nbuckets - 1 WHERE ns = OLD.ns; END;
+  CREATE TABLE lr_sigs (
+    ns TEXT NOT NULL,
+    sig TEXT NOT NULL,
+    cls TEXT NOT NULL CHECK (cls IN ('spam', 'ham')),
+    day INTEGER NOT NULL,
+    PRIMARY KEY (ns, sig)
+  ) WITHOUT ROWID;
+  CREATE INDEX lr_sigs_age ON lr_sigs (ns, day);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,6 +11,7 @@ import { SqliteGreylist } from './sqlite-greylist.ts';
 import { SqliteHistory } from './sqlite-history.ts';
 import { SqliteRate } from './sqlite-rate.ts';
 import { SqliteTokenStore } from './sqlite-tokens.ts';
+import { SqliteWeightStore } from './sqlite-weights.ts';
 
 function sizeOf(path: string): number {
   try {
@@ -33,6 +34,7 @@ export function openSqliteStore(path: string, limits: StoreLimits): Store {
     counters: new SqliteCounters(db),
     history: new SqliteHistory(db, limits.historySize),
     tokens: new SqliteTokenStore(db, limits.maxTokens),
+    weights: new SqliteWeightStore(db, limits.maxWeightBuckets),
     greylist: new SqliteGreylist(db),
     rate: new SqliteRate(db),
     fuzzy: new SqliteFuzzy(db),

@@ -3,6 +3,6 @@
 import { openSqliteStore } from '../sqlite/sqlite-store.ts';
 
 const [path, times] = process.argv.slice(2);
-const store = openSqliteStore(path, { historySize: 10, maxTokens: 1_000_000 });
+const store = openSqliteStore(path, { historySize: 10, maxTokens: 1_000_000, maxWeightBuckets: 1_000_000 });
 for (let i = 0; i < Number(times); i++) await store.counters.add({ hits: 1 });
 await store.close();

@@ -8,7 +8,7 @@ import type { Store } from '../store.ts';
 /** Big messages so that most of the child's time is spent inside a learn transaction. */
 export const TOKENS_PER_MESSAGE = 300;
 export const PAIR_TOKENS = 50;
-const limits = { historySize: 10, maxTokens: 10_000_000 };
+const limits = { historySize: 10, maxTokens: 10_000_000, maxWeightBuckets: 10_000_000 };
 
 const [backend, target] = process.argv.slice(2);
 let store: Store;

@@ -1,0 +1,248 @@
+// Redis WeightStore: per namespace a weights hash + an age zset under one hash tag; one apply is one Lua script.
+
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type {
+  LearnOutcome,
+  PruneResult,
+  TokenClass,
+  TokenNamespace,
+  WeightDumpRow,
+  WeightLookup,
+  WeightPruneOptions,
+  WeightStats,
+  WeightStore,
+  WeightUpdate,
+} from '../interfaces.ts';
+import { namespaceOf, PRUNE_BATCH, trimTarget } from '../rules.ts';
+import {
+  assertBucket,
+  assertBuckets,
+  assertWeight,
+  checkUpdate,
+  resolveWeightPrune,
+  WEIGHT_EPSILON,
+  WEIGHT_TRIM_BATCH,
+} from '../weight-rules.ts';
+import type { RedisClient } from './client.ts';
+import type { RedisKeys, WeightKeys } from './keys.ts';
+import type { Scripts } from './lua.ts';
+import { MAX_AGE_FRACTION, type WeightScripts } from './lua-weights.ts';
+import { execTx } from './tx.ts';
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+/** Same formula as the Lua ageScore: the age zset's score for a bucket. */
+export function ageScore(day: number, weight: number): number {
+  const a = Math.abs(weight);
+  return day + Math.min(a / (1 + a), MAX_AGE_FRACTION);
+}
+
+export class RedisWeightStore implements WeightStore {
+  readonly #client: RedisClient;
+  readonly #keys: RedisKeys;
+  readonly #scripts: Scripts;
+  readonly #lua: WeightScripts;
+  readonly #maxBuckets: number;
+
+  constructor(client: RedisClient, keys: RedisKeys, scripts: Scripts, lua: WeightScripts, maxBuckets: number) {
+    this.#client = client;
+    this.#keys = keys;
+    this.#scripts = scripts;
+    this.#lua = lua;
+    this.#maxBuckets = maxBuckets;
+  }
+
+  #k(user: string | undefined): WeightKeys {
+    return this.#keys.weights(namespaceOf(user));
+  }
+
+  /** One round trip (MULTI of two HMGETs). */
+  async read(buckets: readonly number[], opts: TokenNamespace = {}): Promise<WeightLookup> {
+    assertBuckets(buckets);
+    const k = this.#k(opts.user);
+    const m = this.#client.multi().hmget(k.totals, 'nspam', 'nham', 'bias');
+    if (buckets.length > 0) m.hmget(k.weights, ...buckets.map(String));
+    const [totals, weights] = (await execTx(m)) as (string | null)[][];
+    return {
+      weights: buckets.map((_, i) => num(weights[i])),
+      bias: num(totals[2]),
+      nspam: num(totals[0]),
+      nham: num(totals[1]),
+    };
+  }
+
+  async apply(update: WeightUpdate): Promise<LearnOutcome> {
+    const u = checkUpdate(update);
+    const k = this.#keys.weights(u.ns);
+    const pairs: string[] = [];
+    // String(double) is the shortest text that parses back to the same double, in JS and in Lua.
+    for (let i = 0; i < u.buckets.length; i++) pairs.push(String(u.buckets[i]), String(u.deltas[i]));
+    // The registry lives outside the namespace's hash tag, so it cannot be in the script; it only lists names.
+    await this.#client.sadd(this.#keys.weightUsers, u.ns);
+    const [outcome] = (await this.#lua.weightsApply(
+      k.weights,
+      k.age,
+      k.totals,
+      k.sigs,
+      k.sigDays,
+      u.cls,
+      u.delta,
+      u.sig === undefined ? '0' : '1',
+      u.sig ?? '',
+      u.day,
+      String(u.biasDelta),
+      this.#maxBuckets,
+      trimTarget(this.#maxBuckets),
+      WEIGHT_TRIM_BATCH,
+      String(WEIGHT_EPSILON),
+      ...pairs,
+    )) as [LearnOutcome, number];
+    return outcome;
+  }
+
+  async isLearned(sig: string, opts: TokenNamespace = {}): Promise<TokenClass | undefined> {
+    const cls = await this.#client.hget(this.#k(opts.user).sigs, sig);
+    return (cls ?? undefined) as TokenClass | undefined;
+  }
+
+  /** Trims back to trimTarget when over the cap (or mid-trim), one bounded script call per batch. */
+  async #trimToTarget(k: WeightKeys): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const n = num(
+        await this.#lua.weightsTrim(k.weights, k.age, k.totals, this.#maxBuckets, trimTarget(this.#maxBuckets), WEIGHT_TRIM_BATCH),
+      );
+      removed += n;
+      if (n === 0) return removed;
+      await yieldToLoop();
+    }
+  }
+
+  async prune(opts: WeightPruneOptions = {}): Promise<PruneResult> {
+    const k = this.#k(opts.user);
+    const p = resolveWeightPrune(opts);
+    let tokensRemoved = 0;
+    for (let from = 0; from !== -1; ) {
+      const [removed, next] = (await this.#lua.weightsPruneStale(
+        k.weights,
+        k.age,
+        k.totals,
+        from,
+        p.staleBeforeDay,
+        String(p.minAbsWeight),
+        PRUNE_BATCH,
+      )) as number[];
+      tokensRemoved += removed;
+      from = next;
+      if (from !== -1) await yieldToLoop();
+    }
+    tokensRemoved += await this.#trimToTarget(k);
+    let signaturesRemoved = 0;
+    for (;;) {
+      const n = num(await this.#scripts.expireBatch(2, k.sigs, k.sigDays, p.signatureBeforeDay, PRUNE_BATCH, '1'));
+      signaturesRemoved += n;
+      if (n < PRUNE_BATCH) break;
+    }
+    return { tokensRemoved, signaturesRemoved };
+  }
+
+  async stats(opts: TokenNamespace = {}): Promise<WeightStats> {
+    const k = this.#k(opts.user);
+    const [buckets, totals, sigs] = (await execTx(
+      this.#client.multi().zcard(k.age).hmget(k.totals, 'nspam', 'nham').hlen(k.sigs),
+    )) as [number, (string | null)[], number];
+    return { buckets, nspam: num(totals[0]), nham: num(totals[1]), signatures: sigs, maxBuckets: this.#maxBuckets };
+  }
+
+  async users(): Promise<string[]> {
+    return (await this.#client.smembers(this.#keys.weightUsers)).sort();
+  }
+
+  /** Pages by rank of the age zset; a namespace being applied to meanwhile is not dumped as one snapshot. */
+  async *dump(opts: TokenNamespace = {}): AsyncIterable<WeightDumpRow> {
+    const k = this.#k(opts.user);
+    const totals = await this.#client.hmget(k.totals, 'nspam', 'nham', 'bias');
+    yield { type: 'totals', nspam: num(totals[0]), nham: num(totals[1]), bias: num(totals[2]) };
+    for (let start = 0; ; start += PRUNE_BATCH) {
+      const page = await this.#client.zrange(k.age, String(start), String(start + PRUNE_BATCH - 1), 'WITHSCORES');
+      if (page.length === 0) break;
+      const buckets = page.filter((_, i) => i % 2 === 0);
+      const weights = await this.#client.hmget(k.weights, ...buckets);
+      for (let i = 0; i < buckets.length; i++) {
+        const w = weights[i];
+        if (w !== null) {
+          yield { type: 'weight', bucket: Number(buckets[i]), weight: Number(w), lastDay: Math.floor(Number(page[2 * i + 1])) };
+        }
+      }
+      if (buckets.length < PRUNE_BATCH) break;
+    }
+    for (let start = 0; ; start += PRUNE_BATCH) {
+      const page = await this.#client.zrange(k.sigDays, String(start), String(start + PRUNE_BATCH - 1), 'WITHSCORES');
+      if (page.length === 0) break;
+      const sigs = page.filter((_, i) => i % 2 === 0);
+      const classes = await this.#client.hmget(k.sigs, ...sigs);
+      for (let i = 0; i < sigs.length; i++) {
+        const cls = classes[i];
+        if (cls === 'spam' || cls === 'ham') yield { type: 'signature', sig: sigs[i], cls, day: Number(page[2 * i + 1]) };
+      }
+      if (sigs.length < PRUNE_BATCH) break;
+    }
+  }
+
+  /**
+   * One MULTI per PRUNE_BATCH rows, each a few multi-field HSET/ZADD/HDEL commands (a command per row
+   * took 3.5x as long for 30,000 rows); within a batch the last row for a key wins, as it would row by row.
+   */
+  async load(rows: AsyncIterable<WeightDumpRow> | Iterable<WeightDumpRow>, opts: TokenNamespace = {}): Promise<number> {
+    const ns = namespaceOf(opts.user);
+    const k = this.#keys.weights(ns);
+    await this.#client.sadd(this.#keys.weightUsers, ns);
+    let n = 0;
+    let totals: (string | number)[] | undefined;
+    const weights = new Map<string, { weight: number; day: number }>();
+    const sigs = new Map<string, { cls: TokenClass; day: number }>();
+    const flush = async () => {
+      if (!totals && weights.size === 0 && sigs.size === 0) return;
+      const m = this.#client.multi();
+      if (totals) m.hset(k.totals, ...totals);
+      const set: string[] = [];
+      const scores: (string | number)[] = [];
+      const gone: string[] = [];
+      for (const [b, r] of weights) {
+        if (Math.abs(r.weight) < WEIGHT_EPSILON) gone.push(b);
+        else {
+          set.push(b, String(r.weight));
+          scores.push(ageScore(r.day, r.weight), b);
+        }
+      }
+      if (set.length > 0) m.hset(k.weights, ...set).zadd(k.age, ...scores);
+      if (gone.length > 0) m.hdel(k.weights, ...gone).zrem(k.age, ...gone);
+      if (sigs.size > 0) {
+        m.hset(k.sigs, ...[...sigs].flatMap(([sig, s]) => [sig, s.cls]));
+        m.zadd(k.sigDays, ...[...sigs].flatMap(([sig, s]) => [s.day, sig]));
+      }
+      totals = undefined;
+      weights.clear();
+      sigs.clear();
+      await execTx(m);
+    };
+    for await (const r of rows) {
+      if (r.type === 'totals') {
+        assertWeight('bias', r.bias);
+        totals = ['nspam', r.nspam, 'nham', r.nham, 'bias', String(r.bias)];
+      } else if (r.type === 'signature') {
+        sigs.set(r.sig, { cls: r.cls, day: r.day });
+      } else {
+        assertBucket(r.bucket);
+        assertWeight('weight', r.weight);
+        const b = String(r.bucket);
+        weights.set(b, { weight: r.weight, day: r.lastDay });
+      }
+      n++;
+      if (n % PRUNE_BATCH === 0) await flush();
+    }
+    await flush();
+    await this.#trimToTarget(k);
+    return n;
+  }
+}

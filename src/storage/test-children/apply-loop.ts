@@ -1,0 +1,35 @@
+// Child process for crash tests: applies distinct messages to the WeightStore in a loop until killed; argv: sqlite <path> | redis <prefix>.
+
+import { storeConfigSchema } from '../config.ts';
+import { openRedisStore } from '../redis/redis-store.ts';
+import { openSqliteStore } from '../sqlite/sqlite-store.ts';
+import type { Store } from '../store.ts';
+
+/** Buckets per apply: the shared bucket 0, one of PAIR_BUCKETS pair buckets, the rest its own. */
+const BUCKETS_PER_APPLY = 240;
+const PAIR_BUCKETS = 50;
+/** Own buckets of apply i start at FIRST_OWN_BUCKET + i * OWN_BUCKETS. */
+const FIRST_OWN_BUCKET = 1000;
+const OWN_BUCKETS = BUCKETS_PER_APPLY - 2;
+const limits = { historySize: 10, maxTokens: 1000, maxWeightBuckets: 100_000_000 };
+
+const [backend, target] = process.argv.slice(2);
+let store: Store;
+if (backend === 'sqlite') {
+  store = openSqliteStore(target, limits);
+} else {
+  const cfg = storeConfigSchema.parse({ backend: 'redis', host: '127.0.0.1', port: 6379, prefix: target });
+  if (cfg.backend !== 'redis') throw new Error('unreachable');
+  store = await openRedisStore(cfg, limits);
+}
+
+process.send?.('ready');
+for (let i = 0; ; i++) {
+  const buckets = [0, 1 + (i % PAIR_BUCKETS)];
+  const deltas = [1, 1];
+  for (let j = 0; j < OWN_BUCKETS; j++) {
+    buckets.push(FIRST_OWN_BUCKET + i * OWN_BUCKETS + j);
+    deltas.push(0.5);
+  }
+  await store.weights.apply({ buckets, deltas, biasDelta: 1, cls: 'spam', sig: `msg-${i}`, now: Date.now() });
+}
