@@ -51,8 +51,10 @@ export async function openRedisStore(cfg: RedisStoreConfig, limits: StoreLimits)
       try {
         await client.quit();
       } catch {
-        client.disconnect();
+        // The connection is gone already; disconnect() below stops any reconnecting.
       }
+      // quit() leaves the Sentinel failover detector's subscriber connections open (ioredis 6); disconnect() closes them.
+      client.disconnect();
     },
   };
   return guardErrors(store, mapRedisError);
