@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtinChecks } from '../src/checks/index.ts';
 import { Scanner } from '../src/core/scanner.ts';
+import { createMemoryStore } from '../src/storage/memory/memory-store.ts';
 import { testContext, testEngine } from '../src/core/testing.ts';
 import type { ScanResult } from '../src/core/types.ts';
 import { brokenMessages } from './fixtures/broken-messages.ts';
@@ -19,7 +20,7 @@ function failures(r: ScanResult): string[] {
 }
 
 test('broken messages get a best-effort scan with damage symbols', async () => {
-  const ctx = testContext();
+  const ctx = testContext({ store: createMemoryStore() });
   const engine = await testEngine(builtinChecks, { ctx });
   const scanner = new Scanner(engine, ctx);
   try {
@@ -43,7 +44,7 @@ test('every corpus message scans without an exception or a failed check', async 
   const dir = corpusDir();
   const n = ensureCorpus(dir);
   assert.ok(n > 0, `no corpus messages in ${dir}: lay it out with ../shared/corpus/get-corpus.sh ${dir}`);
-  const ctx = testContext();
+  const ctx = testContext({ store: createMemoryStore() });
   const engine = await testEngine(builtinChecks, { ctx });
   const scanner = new Scanner(engine, ctx);
   const actions: Record<string, Record<string, number>> = { spam: {}, ham: {} };

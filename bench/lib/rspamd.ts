@@ -111,9 +111,12 @@ export async function startRspamd(o: RspamdOptions): Promise<RunningRspamd> {
 
   let hyperscan = true;
   try {
+    // With a warm cache the main process loads the database before forking; otherwise each worker loads it when hs_helper is done.
     await waitUntil(
       'rspamd workers to load Hyperscan',
-      () => countLogLines(logFile, /\(normal\).*hyperscan database .*has been loaded/) >= o.normalWorkers,
+      () =>
+        countLogLines(logFile, /\(main\).*full hyperscan database .*has been loaded/) > 0 ||
+        countLogLines(logFile, /\(normal\).*hyperscan database .*has been loaded/) >= o.normalWorkers,
       HYPERSCAN_READY_TIMEOUT_MS,
       daemon,
     );

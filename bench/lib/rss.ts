@@ -45,28 +45,46 @@ export function processTree(root: number): number[] {
   return [...tree].filter((pid) => parents.has(pid));
 }
 
-/** Sum of VmRSS over the tree, in bytes. Shared pages of forked workers count once per process, as `ps` shows them. */
-export function treeRssBytes(root: number): number {
-  let total = 0;
+export interface TreeMemory {
+  /** Sum of VmRSS: pages shared by forked workers count once per process, as `ps` shows them. */
+  rssBytes: number;
+  /** Sum of PSS (shared pages split between their users), or undefined where /proc has no smaps_rollup. */
+  pssBytes: number | undefined;
+}
+
+export function treeMemory(root: number): TreeMemory {
+  let rss = 0;
+  let pss: number | undefined = 0;
   for (const pid of processTree(root)) {
     const status = readProcFile(`/proc/${pid}/status`);
     const m = status && /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-    if (m) total += Number(m[1]) * KIB;
+    if (!m) continue;
+    rss += Number(m[1]) * KIB;
+    const rollup = readProcFile(`/proc/${pid}/smaps_rollup`);
+    const p = rollup && /^Pss:\s+(\d+)\s+kB/m.exec(rollup);
+    pss = p && pss !== undefined ? pss + Number(p[1]) * KIB : undefined;
   }
-  return total;
+  return { rssBytes: rss, pssBytes: pss };
 }
 
-export interface RssSampler {
-  /** Stops sampling; returns the peak seen, in bytes. */
-  stop(): { peakBytes: number; samples: number };
+export interface MemoryPeaks {
+  peakRssBytes: number;
+  peakPssBytes: number | undefined;
+  samples: number;
 }
 
-export function sampleTreeRss(root: number, intervalMs = RSS_SAMPLE_INTERVAL_MS): RssSampler {
-  let peak = 0;
-  let samples = 0;
+export interface MemorySampler {
+  /** Stops sampling and returns the peaks seen. */
+  stop(): MemoryPeaks;
+}
+
+export function sampleTreeMemory(root: number, intervalMs = RSS_SAMPLE_INTERVAL_MS): MemorySampler {
+  const peaks: MemoryPeaks = { peakRssBytes: 0, peakPssBytes: 0, samples: 0 };
   const take = (): void => {
-    peak = Math.max(peak, treeRssBytes(root));
-    samples++;
+    const m = treeMemory(root);
+    peaks.peakRssBytes = Math.max(peaks.peakRssBytes, m.rssBytes);
+    peaks.peakPssBytes = m.pssBytes === undefined || peaks.peakPssBytes === undefined ? undefined : Math.max(peaks.peakPssBytes, m.pssBytes);
+    peaks.samples++;
   };
   take();
   const timer = setInterval(take, intervalMs);
@@ -74,7 +92,7 @@ export function sampleTreeRss(root: number, intervalMs = RSS_SAMPLE_INTERVAL_MS)
     stop() {
       clearInterval(timer);
       take();
-      return { peakBytes: peak, samples };
+      return { ...peaks };
     },
   };
 }

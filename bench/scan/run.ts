@@ -6,7 +6,7 @@ import { corpusDir, ensureCorpus, loadCorpus, type CorpusMessage } from '../lib/
 import { startNxdomainDns } from '../lib/dns.ts';
 import { keepAliveAgent, postCheckv2 } from '../lib/http-scan.ts';
 import { runClosedLoop } from '../lib/load.ts';
-import { sampleTreeRss } from '../lib/rss.ts';
+import { sampleTreeMemory } from '../lib/rss.ts';
 import { findRspamd, rspamdVersion, startRspamd } from '../lib/rspamd.ts';
 import { summarize, type LatencySummary } from '../lib/stats.ts';
 import { formatTable } from '../lib/table.ts';
@@ -39,6 +39,7 @@ interface Row {
   elapsedMs: number;
   latency: LatencySummary;
   peakRssBytes: number;
+  peakPssBytes: number | undefined;
   errors: number;
   errorSamples: string[];
   note?: string;
@@ -60,14 +61,23 @@ async function measure(system: string, scanUrl: string, rootPid: number, message
   const url = `${scanUrl}/checkv2`;
   const send = (m: CorpusMessage): Promise<void> => postCheckv2(agent, url, m.bytes, o.headers);
   try {
-    const rss = sampleTreeRss(rootPid);
+    const memory = sampleTreeMemory(rootPid);
     const warm = messages.slice(0, Math.min(o.warmup, messages.length));
     log(`${system}: warming up with ${warm.length} messages…`);
     await runClosedLoop(warm, o.concurrency, send);
     log(`${system}: scanning ${messages.length} messages, ${o.concurrency} in flight…`);
     const r = await runClosedLoop(messages, o.concurrency, send);
-    const { peakBytes } = rss.stop();
-    return { system, messages: messages.length, elapsedMs: r.elapsedMs, latency: summarize(r.latenciesMs), peakRssBytes: peakBytes, errors: r.errors, errorSamples: r.errorSamples };
+    const { peakRssBytes, peakPssBytes } = memory.stop();
+    return {
+      system,
+      messages: messages.length,
+      elapsedMs: r.elapsedMs,
+      latency: summarize(r.latenciesMs),
+      peakRssBytes,
+      peakPssBytes,
+      errors: r.errors,
+      errorSamples: r.errorSamples,
+    };
   } finally {
     agent.destroy();
   }
@@ -166,12 +176,23 @@ async function main(): Promise<number> {
   );
   console.log(
     formatTable(
-      ['system', 'msgs/s', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MB', 'errors', 'note'],
-      rows.map((r) => [r.system, fmt(throughput(r)), fmt(r.latency.p50Ms), fmt(r.latency.p99Ms), fmt(r.latency.maxMs), fmt(r.peakRssBytes / MIB, 0), String(r.errors), r.note ?? '']),
+      ['system', 'msgs/s', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MB', 'peak PSS MB', 'errors', 'note'],
+      rows.map((r) => [
+        r.system,
+        fmt(throughput(r)),
+        fmt(r.latency.p50Ms),
+        fmt(r.latency.p99Ms),
+        fmt(r.latency.maxMs),
+        fmt(r.peakRssBytes / MIB, 0),
+        r.peakPssBytes === undefined ? '-' : fmt(r.peakPssBytes / MIB, 0),
+        String(r.errors),
+        r.note ?? '',
+      ]),
     ),
   );
   for (const r of rows) for (const e of r.errorSamples) console.log(`  ${r.system} error: ${e}`);
   for (const p of problems) console.log(`! ${p}`);
+  console.log('(RSS sums every process of the daemon, so pages shared by forked workers count several times; PSS splits them.)');
 
   const winnow = rows.find((r) => r.system === 'winnow');
   const rspamd = rows.find((r) => r.system.startsWith('rspamd'));

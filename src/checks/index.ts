@@ -1,6 +1,7 @@
 // The built-in checks, in declaration order (the scheduler re-orders them by measured cost and usefulness).
 
 import type { AnyCheck } from '../core/check.ts';
+import { bayesCheck } from './bayes/index.ts';
 import { chartableCheck } from './chartable/index.ts';
 import { gtubeCheck } from './gtube/index.ts';
 import { headerSanityCheck } from './header-sanity/index.ts';
@@ -19,4 +20,5 @@ export const builtinChecks: readonly AnyCheck[] = [
   chartableCheck,
   mailingListCheck,
   rulesCheck,
+  bayesCheck,
 ];

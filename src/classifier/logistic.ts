@@ -36,8 +36,41 @@ export function hashToken(token: string): number {
   return h >>> 0;
 }
 
-function sigmoid(z: number): number {
+export function sigmoid(z: number): number {
   return 1 / (1 + Math.exp(-z));
+}
+
+/** Throws a RangeError unless `bits` is a supported weight-vector size. */
+export function checkBits(bits: number): void {
+  if (!Number.isInteger(bits) || bits < MIN_BITS || bits > MAX_BITS) throw new RangeError(`bits must be an integer in ${MIN_BITS}..${MAX_BITS}`);
+}
+
+/** Keeps log-odds in ±MAX_LOG_ODDS. */
+export function clampLogOdds(z: number): number {
+  return Math.max(-MAX_LOG_ODDS, Math.min(MAX_LOG_ODDS, z));
+}
+
+/** Bucket of each token in a 2^bits weight vector, same order; colliding tokens keep their multiplicity. */
+export function bucketsOf(tokens: readonly string[], bits: number): Int32Array {
+  const mask = (1 << bits) - 1;
+  const out = new Int32Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) out[i] = hashToken(tokens[i]) & mask;
+  return out;
+}
+
+/** Factor every feature of an n-feature message is scaled by. */
+export function featureScale(n: number, normalize: boolean): number {
+  return normalize && n > 0 ? 1 / Math.sqrt(n) : 1;
+}
+
+/**
+ * The gradient step one learn takes given the model's current probability `p`, before feature scaling;
+ * 0 when the thick-threshold rule skips it (only learns are skipped: an unlearn always steps). `force`
+ * ignores the threshold, so an explicit correction always moves the model.
+ */
+export function learnStep(p: number, isSpam: boolean, delta: 1 | -1, params: LogisticParams, force = false): number {
+  if (delta > 0 && !force && (isSpam ? p : 1 - p) >= params.trainBelow) return 0;
+  return delta * params.rate * ((isSpam ? 1 : 0) - p);
 }
 
 export class OnlineLogistic implements SpamModel {
@@ -49,34 +82,27 @@ export class OnlineLogistic implements SpamModel {
   bias = 0;
   /** Messages that caused an update. */
   updates = 0;
-  private readonly mask: number;
 
   constructor(params: Partial<LogisticParams> = {}, thresholds: Thresholds = LOGISTIC_THRESHOLDS, name = 'logistic') {
     this.params = { ...DEFAULT_LOGISTIC_PARAMS, ...params };
-    if (!Number.isInteger(this.params.bits) || this.params.bits < MIN_BITS || this.params.bits > MAX_BITS) {
-      throw new RangeError(`bits must be an integer in ${MIN_BITS}..${MAX_BITS}`);
-    }
+    checkBits(this.params.bits);
     this.weights = new Float32Array(1 << this.params.bits);
-    this.mask = (1 << this.params.bits) - 1;
     this.thresholds = { ...thresholds };
     this.name = name;
   }
 
   private buckets(tokens: readonly string[]): Int32Array {
-    const out = new Int32Array(tokens.length);
-    for (let i = 0; i < tokens.length; i++) out[i] = hashToken(tokens[i]) & this.mask;
-    return out;
+    return bucketsOf(tokens, this.params.bits);
   }
 
   private scale(n: number): number {
-    return this.params.normalize && n > 0 ? 1 / Math.sqrt(n) : 1;
+    return featureScale(n, this.params.normalize);
   }
 
   private logOdds(idx: Int32Array, scale: number): number {
     let z = 0;
     for (let i = 0; i < idx.length; i++) z += this.weights[idx[i]];
-    z = z * scale + this.bias;
-    return Math.max(-MAX_LOG_ODDS, Math.min(MAX_LOG_ODDS, z));
+    return clampLogOdds(z * scale + this.bias);
   }
 
   /**
@@ -88,9 +114,8 @@ export class OnlineLogistic implements SpamModel {
     const idx = this.buckets(tokens);
     const scale = this.scale(idx.length);
     const p = sigmoid(this.logOdds(idx, scale));
-    const target = isSpam ? 1 : 0;
-    if (delta > 0 && (isSpam ? p : 1 - p) >= this.params.trainBelow) return;
-    const step = delta * this.params.rate * (target - p);
+    const step = learnStep(p, isSpam, delta, this.params);
+    if (step === 0) return;
     const w = step * scale;
     for (let i = 0; i < idx.length; i++) this.weights[idx[i]] += w;
     this.bias += step * scale;

@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import type { Action } from './types.ts';
 import type { ParsedMessage } from '../mime/model.ts';
-import type { ScanRequest } from './types.ts';
+import type { ScanRequest, ScanResult } from './types.ts';
 import type { ScanContext, Logger } from './context.ts';
 
 export const PHASES = ['connect', 'prefilter', 'filter', 'classifier', 'composite', 'postfilter'] as const;
@@ -38,6 +38,14 @@ export interface CheckTask<S extends string> {
   readonly shared: Map<string, unknown>;
 }
 
+/** What `afterScan` sees: the request, its parsed message and the final result. */
+export interface AfterScan {
+  readonly request: ScanRequest;
+  readonly message: ParsedMessage | undefined;
+  readonly result: ScanResult;
+  readonly log: Logger;
+}
+
 export interface CheckSetup<C> {
   config: C;
   log: Logger;
@@ -68,6 +76,11 @@ export interface CheckDefinition<S extends string = string, C = unknown, St = un
   /** Called once per (re)load; the returned state is passed to every run. */
   setup?(env: CheckSetup<C>): St | Promise<St>;
   run(task: CheckTask<S>, state: St, config: C): void | Promise<void>;
+  /**
+   * Called once the scan's result is final, without delaying the reply (autolearn, statistics). Not
+   * awaited by the scan; a rejection is logged. Skipped when the check was disabled for the scan.
+   */
+  afterScan?(scan: AfterScan, state: St, config: C): void | Promise<void>;
   /** Releases what setup acquired (watchers, handles). */
   close?(state: St): void | Promise<void>;
 }

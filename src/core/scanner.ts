@@ -3,7 +3,7 @@
 import { PHASES } from './check.ts';
 import { actionForScore, requiredScore, severity } from './actions.ts';
 import { applyComposites } from './composites.ts';
-import type { ScanContext } from './context.ts';
+import type { Logger, ScanContext } from './context.ts';
 import type { Engine } from './engine.ts';
 import { Scheduler } from './scheduler.ts';
 import { ScoreBoard } from './scoring.ts';
@@ -23,6 +23,7 @@ export class Scanner {
   readonly scheduler: Scheduler;
   readonly #ctx: ScanContext;
   readonly #observers: ScanObserver[] = [];
+  readonly #background = new Set<Promise<void>>();
 
   constructor(engine: Engine, ctx: ScanContext) {
     this.engine = engine;
@@ -90,7 +91,32 @@ export class Scanner {
         log.error({ err: String(err) }, 'scan observer failed');
       }
     }
+    this.#afterScan(request, message, result, settings, log);
     return result;
+  }
+
+  /** Resolves when every check's after-scan work started so far has finished (tests, graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.#background.size > 0) await Promise.all(this.#background);
+  }
+
+  #afterScan(request: ScanRequest, message: ParsedMessage | undefined, result: ScanResult, settings: EffectiveSettings, log: Logger): void {
+    for (const c of this.engine.checks) {
+      if (!c.def.afterScan || !settings.checkEnabled(c.def.name)) continue;
+      const checkLog = log.child({ check: c.def.name });
+      let work: void | Promise<void>;
+      try {
+        work = c.def.afterScan({ request, message, result, log: checkLog }, c.state, c.config);
+      } catch (err) {
+        checkLog.error({ err: String(err) }, 'after-scan work failed');
+        continue;
+      }
+      if (!(work instanceof Promise)) continue;
+      const tracked: Promise<void> = work
+        .catch((err: unknown) => checkLog.error({ err: String(err) }, 'after-scan work failed'))
+        .finally(() => this.#background.delete(tracked));
+      this.#background.add(tracked);
+    }
   }
 }
 

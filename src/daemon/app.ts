@@ -51,6 +51,8 @@ export async function createApp(config: LoadedConfig, log: Logger, opts: AppOpti
     scanner,
     recorder,
     async close() {
+      // Autolearn runs after replies; let it finish before the store closes under it.
+      await scanner.idle();
       await recorder?.flush();
       await engine.close();
       await store.close();

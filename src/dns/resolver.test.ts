@@ -91,7 +91,7 @@ describe('CachingResolver', () => {
     await assert.rejects(r.a('slow.example.com'), (err) => isWinnowError(err, 'ERR_DNS_TEMPFAIL'));
     const elapsed = performance.now() - t0;
     assert.ok(elapsed >= 140, `gave up after ${elapsed} ms, before the first try timed out`);
-    assert.ok(elapsed < 300 + 100, `took ${elapsed} ms, budget 300 ms`);
+    assert.ok(elapsed < 300 + 200, `took ${elapsed} ms, budget 300 ms`);
     assert.equal(r.stats().tempfails, 1);
   });
 

@@ -68,11 +68,11 @@ describe('controller', () => {
     assert.equal((await json(await fetch(`${s.ctl.url}/stat`))).scanned, 0);
   });
 
-  test('learning answers 501 for now (rspamc learn_spam)', async () => {
+  test('without a bayes check learning answers 501 (rspamc learn_spam)', async () => {
     const msg = await s.file('learn.eml', eml('Learn', 'x'));
     const r = await rspamc(['-h', s.ctl.host, 'learn_spam', msg]);
     assert.notEqual(r.code, 0);
-    assert.match(r.stdout + r.stderr, /501, learning is not available yet/);
+    assert.match(r.stdout + r.stderr, /501, learning is not available: the bayes check is disabled/);
   });
 
   test('unknown controller path → 404', async () => {

@@ -116,6 +116,24 @@ describe('startDnsServer', () => {
     assert.equal(nodata?.authorities?.[0].type, 'SOA');
   });
 
+  it('answers an EDNS query with an OPT record and a plain one without', async () => {
+    const edns = await udpAsk(server.port, query('example.com', 'A', true));
+    assert.deepEqual(edns?.additionals?.map((a) => a.type), ['OPT']);
+    const plain = await udpAsk(server.port, query('example.com', 'A'));
+    assert.deepEqual(plain?.additionals, []);
+  });
+
+  it('leaves the SOA out with negativeTtl 0', async () => {
+    const bare = await startDnsServer({}, { negativeTtl: 0 });
+    try {
+      const r = await udpAsk(bare.port, query('nope.example', 'A'));
+      assert.equal(r && rcode(r), 3);
+      assert.deepEqual(r?.authorities, []);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('fails the names it is told to fail', async () => {
     const sf = await udpAsk(server.port, query('broken.example.com', 'A'));
     assert.equal(sf && rcode(sf), 2);

@@ -38,7 +38,10 @@ export interface DnsServerOptions {
   failures?: Record<string, FailureMode>;
   /** Default TTL of answers, seconds. */
   ttl?: number;
-  /** SOA minimum in negative answers (RFC 2308), seconds; 0 leaves the SOA out. */
+  /**
+   * SOA TTL and minimum in negative answers (RFC 2308 §3), seconds; 0 leaves the SOA out. Keep it on for rspamd:
+   * its resolver drops replies shorter than 29 bytes, which a bare NXDOMAIN for a short name is.
+   */
   negativeTtl?: number;
   /** Delay before every reply, ms (for in-flight tests). */
   delayMs?: number;
@@ -60,7 +63,7 @@ export interface DnsServer {
 }
 
 const DEFAULT_TTL_S = 300;
-const DEFAULT_NEGATIVE_TTL_S = 0;
+const DEFAULT_NEGATIVE_TTL_S = 60;
 /** Plain DNS UDP payload limit without EDNS (RFC 1035 §4.2.1). */
 const CLASSIC_UDP_LIMIT_BYTES = 512;
 /** Upper bound we honour for an EDNS-advertised UDP size (DNS flag day 2020 figure). */
@@ -149,8 +152,18 @@ function soaFor(qname: string, negativeTtl: number): packet.Answer[] {
   ];
 }
 
+function optOf(query: packet.DecodedPacket): packet.OptAnswer | undefined {
+  return (query.additionals ?? []).find((a) => a.type === 'OPT') as packet.OptAnswer | undefined;
+}
+
+/** The OPT record to answer an EDNS query with (RFC 6891 §6.1.1), or none for a plain query. */
+function optReply(query: packet.DecodedPacket): packet.Answer[] {
+  if (!optOf(query)) return [];
+  return [{ type: 'OPT', name: '.', udpPayloadSize: MAX_UDP_PAYLOAD_BYTES, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }];
+}
+
 function udpLimit(query: packet.DecodedPacket): number {
-  const opt = (query.additionals ?? []).find((a) => a.type === 'OPT') as packet.OptAnswer | undefined;
+  const opt = optOf(query);
   if (!opt) return CLASSIC_UDP_LIMIT_BYTES;
   return Math.min(MAX_UDP_PAYLOAD_BYTES, Math.max(CLASSIC_UDP_LIMIT_BYTES, opt.udpPayloadSize));
 }
@@ -182,7 +195,7 @@ export async function startDnsServer(zones: Zones = {}, opts: DnsServerOptions =
 
     const failure = failures.get(qname);
     if (failure === 'timeout') return undefined;
-    const base = { type: 'response' as const, id: query.id, questions: [q] };
+    const base = { type: 'response' as const, id: query.id, questions: [q], additionals: optReply(query) };
     const rd = query.flag_rd ? packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE : 0;
     if (failure === 'servfail' || failure === 'refused') {
       const rcode = failure === 'servfail' ? RCODE_SERVFAIL : RCODE_REFUSED;

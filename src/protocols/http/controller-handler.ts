@@ -2,12 +2,14 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Scanner } from '../../core/scanner.ts';
+import type { BayesService } from '../../classifier/service-types.ts';
 import type { CounterStore, HistoryStore } from '../../storage/interfaces.ts';
 import { version } from '../../version.ts';
 import { Authenticator, type ControllerAuthConfig } from './auth.ts';
 import {
   actionsJson,
   authJson,
+  bayesStatfiles,
   countersJson,
   historyJson,
   statJson,
@@ -15,6 +17,7 @@ import {
   symbolStats,
 } from './controller-json.ts';
 import { parseTarget, runSafely } from './dispatch.ts';
+import { handleLearn } from './learn-route.ts';
 import type { FailureThrottle } from './failure-throttle.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
 import type { HeaderBag } from './request-headers.ts';
@@ -31,7 +34,9 @@ export interface ControllerDeps extends ScanDeps {
   store: { counters: CounterStore; history: HistoryStore };
   auth: ControllerAuthConfig;
   /** The scan recorder batches counters in memory; flushing it first makes /stat show scans that just finished. */
-  recorder?: { flush(): Promise<void> };
+  recorder?: { flush(): Promise<void>; count?(deltas: Record<string, number>): void };
+  /** The classifier behind /learnspam, /learnham and /stat's statfiles; undefined when the bayes check is disabled. */
+  bayes?: BayesService;
   /** Milliseconds since the epoch; defaults to Date.now. */
   now?: () => number;
   /** When the daemon started (ms since epoch), for `uptime`; defaults to when the handler was created. */
@@ -72,25 +77,31 @@ export function controllerRoutes(deps: ControllerDeps): Map<string, ControllerRo
     privileged: false,
     handle: ({ req, res, bag }) => handleScan(req, res, bag, shape, deps),
   });
-  const notYet: ControllerRoute = {
+  const learn = (cls: 'spam' | 'ham'): ControllerRoute => ({
     privileged: true,
-    handle: async () => {
-      throw new HttpError(501, 'learning is not available yet');
-    },
-  };
+    handle: ({ req, res, bag }) =>
+      handleLearn(req, res, bag, cls, {
+        bayes: deps.bayes,
+        log: deps.log,
+        maxMessageBytes: deps.maxMessageBytes,
+        limits: deps.scanner.engine.config.limits,
+        count: (d) => deps.recorder?.count?.(d),
+      }),
+  });
+  const stat = async (c: RouteContext) => statJson(await counters(), c.uptimeSec, version, await bayesStatfiles(deps.bayes, deps.log));
 
   return new Map<string, ControllerRoute>([
     ['ping', { privileged: false, public: true, handle: async ({ res }) => sendText(res, 200, PONG) }],
     ['healthy', { privileged: false, public: true, handle: async ({ res }) => sendJson(res, 200, { success: true }) }],
     ['auth', { privileged: false, handle: async (c) => sendJson(c.res, 200, authJson(await counters(), c.uptimeSec, version, c.readOnly)) }],
-    ['stat', { privileged: false, handle: async (c) => sendJson(c.res, 200, statJson(await counters(), c.uptimeSec, version)) }],
+    ['stat', { privileged: false, handle: async (c) => sendJson(c.res, 200, await stat(c)) }],
     [
       'statreset',
       {
         privileged: true,
         handle: async (c) => {
           // Like rspamd, the reply carries the values that were just cleared.
-          const before = statJson(await counters(), c.uptimeSec, version);
+          const before = await stat(c);
           await deps.store.counters.reset();
           sendJson(c.res, 200, before);
         },
@@ -139,8 +150,8 @@ export function controllerRoutes(deps: ControllerDeps): Map<string, ControllerRo
     ['checkv2', scan('checkv2')],
     ['check', scan('legacy')],
     ['scan', scan('legacy')],
-    ['learnspam', notYet],
-    ['learnham', notYet],
+    ['learnspam', learn('spam')],
+    ['learnham', learn('ham')],
   ]);
 }
 

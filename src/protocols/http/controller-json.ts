@@ -5,6 +5,8 @@ import type { CheckStat } from '../../core/scheduler.ts';
 import type { ResolvedSymbol } from '../../core/symbol-table.ts';
 import { ACTIONS, THRESHOLD_ACTIONS, type Thresholds } from '../../core/types.ts';
 import type { HistoryEntry } from '../../storage/interfaces.ts';
+import type { BayesService, BayesStats } from '../../classifier/service-types.ts';
+import type { Logger } from '../../core/context.ts';
 import { isSpamAction } from './reply-json.ts';
 
 export type Counters = Record<string, number>;
@@ -24,8 +26,48 @@ function actionCounts(c: Counters): Record<string, number> {
   return out;
 }
 
+/** One rspamd `statfiles` row: rspamd has a statfile per class; `revision` is that class's learned messages. */
+export interface StatfileJson {
+  revision: number;
+  /** Tokens (Robinson-Fisher) or non-zero weight buckets (logistic) held; the logistic model's are shared by both rows. */
+  used: number;
+  total: number;
+  /** Bytes on disk are not known per statfile (the store is one database): always 0. */
+  size: number;
+  symbol: 'BAYES_SPAM' | 'BAYES_HAM';
+  /** The store backend (rspamd says `redis` or `mmap`). */
+  type: string;
+  languages: number;
+  users: number;
+}
+
+export function statfilesJson(s: BayesStats): StatfileJson[] {
+  const row = (symbol: StatfileJson['symbol'], revision: number): StatfileJson => ({
+    revision,
+    used: s.used,
+    total: s.total,
+    size: 0,
+    symbol,
+    type: s.backend,
+    languages: 0,
+    users: s.users,
+  });
+  return [row('BAYES_SPAM', s.nspam), row('BAYES_HAM', s.nham)];
+}
+
+/** The site-wide statistics as statfiles; none when there is no classifier, or (logged) when the store cannot say. */
+export async function bayesStatfiles(bayes: Pick<BayesService, 'stats'> | undefined, log: Logger): Promise<StatfileJson[]> {
+  if (!bayes) return [];
+  try {
+    return statfilesJson(await bayes.stats());
+  } catch (err) {
+    log.warn({ err: String(err) }, 'bayes statistics unavailable for /stat');
+    return [];
+  }
+}
+
 /** `/stat` (and `/statreset`, which reports the values it is about to clear). */
-export function statJson(c: Counters, uptimeSec: number, version: string): Record<string, unknown> {
+export function statJson(c: Counters, uptimeSec: number, version: string, statfiles: StatfileJson[] = []): Record<string, unknown> {
   const actions = actionCounts(c);
   let spam = 0;
   let ham = 0;
@@ -42,6 +84,8 @@ export function statJson(c: Counters, uptimeSec: number, version: string): Recor
     actions,
     spam_count: spam,
     ham_count: ham,
+    total_learns: statfiles.reduce((n, f) => n + f.revision, 0),
+    statfiles,
   };
 }
 
