@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import PostalMime from 'postal-mime';
 import { simpleParser } from 'mailparser';
 const { parseMessage } = await import('../../src/mime/parse.ts').catch(() => ({ parseMessage: undefined }));
+const { parseTree } = await import('../../src/mime/mime-tree.ts').catch(() => ({ parseTree: undefined }));
 
 const CORPUS_DIR = new URL('../../.corpus/', import.meta.url).pathname;
 /** Untimed passes first so every parser is measured with a warm JIT. */
@@ -36,6 +37,8 @@ const parsers: Record<string, Parse> = {
       skipTextLinks: true,
       skipImageLinks: true,
     }),
+  // The part tree alone (what the libraries above produce), then the whole model.
+  ...(parseTree ? { 'winnow mime-tree': async (raw: Uint8Array) => parseTree(raw, { maxNestingDepth: 256, maxHeadersSize: 2 * 1024 * 1024 }) } : {}),
   ...(parseMessage ? { 'winnow parseMessage': (raw: Uint8Array) => parseMessage(raw) } : {}),
 };
 

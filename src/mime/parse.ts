@@ -1,18 +1,13 @@
 // Turns raw message bytes into the ParsedMessage model every check reads; never throws, records damage as anomalies (RFC 5322, RFC 2045-2049).
-import type { HeaderField, MimeAnomaly, MimeLimits, ParsedMessage } from './model.ts';
+import type { MimeAnomaly, MimeLimits, ParsedMessage } from './model.ts';
 import { DEFAULT_MIME_LIMITS } from './model.ts';
 import { splitHeaderBlock } from './headers.ts';
 import type { HeaderBlock } from './headers.ts';
-import { parseAddressList } from './addresses.ts';
-import { parseMailDate } from './date.ts';
-import { parseMessageId } from './message-id.ts';
-import { parseTree } from './postal-tree.ts';
-import type { TreeLimits, TreeNode } from './postal-tree.ts';
+import { parseTree } from './mime-tree.ts';
+import type { TreeLimits, TreeNode } from './mime-tree.ts';
 import { walkParts } from './parts.ts';
 import { looksBinary, scanBody } from './raw-scan.ts';
-import { htmlToText } from './html-text.ts';
-import { extractUrls } from './urls.ts';
-import { parseReceived } from './received.ts';
+import { Message } from './message.ts';
 
 /**
  * Nesting the parser library may build before it gives up. Deeper than our own depth limit so
@@ -26,26 +21,12 @@ const LIBRARY_HEADER_BUDGET_FACTOR = 4;
  * 20,000 ≈ 1.5 s), so it never sees more delimiter-like lines than this many per allowed part.
  */
 const LIBRARY_DELIMITERS_PER_PART = 2;
-/** Headers whose values carry URLs worth checking (RFC 2369, RFC 8058). */
-const URL_HEADERS = ['list-unsubscribe', 'list-subscribe', 'list-help', 'list-post', 'list-archive', 'list-owner'];
 
 const latin1 = new TextDecoder('latin1');
+const NEWLINE_DASHES = Buffer.from('\n--');
 
 function add(anomalies: MimeAnomaly[], code: MimeAnomaly): void {
   if (!anomalies.includes(code)) anomalies.push(code);
-}
-
-function indexHeaders(fields: HeaderField[]): Pick<ParsedMessage, 'header' | 'first'> {
-  const byKey = new Map<string, HeaderField[]>();
-  for (const f of fields) {
-    const list = byKey.get(f.key);
-    if (list) list.push(f);
-    else byKey.set(f.key, [f]);
-  }
-  return {
-    header: (name) => byKey.get(name.toLowerCase()) ?? [],
-    first: (name) => byKey.get(name.toLowerCase())?.[0]?.value,
-  };
 }
 
 /** What the library is given: the header block (fixed up when it had to be) and the body. */
@@ -67,9 +48,16 @@ function libraryInput(raw: Uint8Array, hb: HeaderBlock): Uint8Array {
  * dashes or blanks), or -1 when there are fewer. Text rules (`-----`) and `-- ` signatures do not count.
  */
 export function nthDelimiterLine(raw: Uint8Array, from: number, max: number): number {
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   let count = 0;
   let i = from;
   while (i < raw.length) {
+    if (raw[i] !== 0x2d || raw[i + 1] !== 0x2d) {
+      // Only lines starting with `--` count: jump straight to the next one.
+      const hit = buf.indexOf(NEWLINE_DASHES, i);
+      if (hit < 0) break;
+      i = hit + 1;
+    }
     if (raw[i] === 0x2d && raw[i + 1] === 0x2d) {
       let j = i + 2;
       while (raw[j] === 0x2d) j++;
@@ -94,47 +82,27 @@ function boundariesOf(root: TreeNode): Set<string> {
   return out;
 }
 
-function emptyMessage(size: number, anomalies: MimeAnomaly[]): ParsedMessage {
-  return {
-    size,
-    headers: [],
-    ...indexHeaders([]),
-    from: [],
-    replyTo: [],
-    to: [],
-    cc: [],
-    parts: [],
-    text: '',
-    htmlText: '',
-    html: '',
-    urls: [],
-    emails: [],
-    received: [],
-    anomalies,
-    rawHeaders: '',
-    rawBody: '',
-  };
+function emptyMessage(size: number, anomalies: MimeAnomaly[], rawBody = ''): ParsedMessage {
+  return new Message({ size, headers: [], parts: [], plain: [], htmlParts: [], anomalies, rawHeaders: '', rawBody });
 }
 
 /** Parses `raw` within `limits`. Resolves for every input, however broken; never rejects. */
 export async function parseMessage(raw: Uint8Array, limits?: Partial<MimeLimits>): Promise<ParsedMessage> {
   const size = raw?.byteLength ?? 0;
   try {
-    return await parseUnsafe(raw ?? new Uint8Array(0), { ...DEFAULT_MIME_LIMITS, ...limits });
+    return parseUnsafe(raw ?? new Uint8Array(0), { ...DEFAULT_MIME_LIMITS, ...limits });
   } catch {
     // Last line of defence: a bug or a library surprise must not let a message through unscanned
     // silently, so the checks see PARSE_FAILED and can score it.
     try {
-      const msg = emptyMessage(size, ['PARSE_FAILED']);
-      msg.rawBody = latin1.decode(raw.subarray(0, Math.min(size, DEFAULT_MIME_LIMITS.maxMessageBytes)));
-      return msg;
+      return emptyMessage(size, ['PARSE_FAILED'], latin1.decode(raw.subarray(0, Math.min(size, DEFAULT_MIME_LIMITS.maxMessageBytes))));
     } catch {
       return emptyMessage(size, ['PARSE_FAILED']);
     }
   }
 }
 
-async function parseUnsafe(input: Uint8Array, limits: MimeLimits): Promise<ParsedMessage> {
+function parseUnsafe(input: Uint8Array, limits: MimeLimits): ParsedMessage {
   const size = input.byteLength;
   const anomalies: MimeAnomaly[] = [];
   if (size === 0) return emptyMessage(0, ['EMPTY_MESSAGE', 'NO_HEADERS']);
@@ -148,7 +116,6 @@ async function parseUnsafe(input: Uint8Array, limits: MimeLimits): Promise<Parse
   const hb = splitHeaderBlock(raw, limits.maxHeaderBytes);
   for (const a of hb.anomalies) add(anomalies, a);
   const fields = hb.fields;
-  const { header, first } = indexHeaders(fields);
 
   const treeLimits: TreeLimits = {
     maxNestingDepth: Math.max(LIBRARY_NESTING_CEILING, limits.maxMimeDepth + 1),
@@ -160,53 +127,25 @@ async function parseUnsafe(input: Uint8Array, limits: MimeLimits): Promise<Parse
     libInput = libInput.subarray(0, cut);
     add(anomalies, 'TOO_MANY_PARTS');
   }
-  const tree = await parseTree(libInput, treeLimits);
+  const tree = parseTree(libInput, treeLimits, { rootContentFieldsOnly: true });
   if (tree.error) add(anomalies, /depth/i.test(tree.error.message) ? 'TOO_DEEP' : /header/i.test(tree.error.message) ? 'HEADER_TOO_LONG' : 'PARSE_FAILED');
-  const walked = await walkParts(tree.root, limits, treeLimits, anomalies, fields);
+  const walked = walkParts(tree.root, limits, treeLimits, anomalies, fields);
 
-  const rawBody = latin1.decode(raw.subarray(hb.bodyStart));
-  const topCte = (first('content-transfer-encoding') ?? '').trim().toLowerCase().split(/[\s;(]/)[0];
-  for (const a of scanBody(rawBody, topCte, boundariesOf(tree.root))) add(anomalies, a);
+  const body = raw.subarray(hb.bodyStart);
+  const cteField = fields.find((f) => f.key === 'content-transfer-encoding');
+  const topCte = (cteField?.value ?? '').trim().toLowerCase().split(/[\s;(]/)[0];
+  for (const a of scanBody(body, topCte, boundariesOf(tree.root))) add(anomalies, a);
   if (anomalies.includes('OVERSIZED')) add(anomalies, 'TRUNCATED');
 
-  const text = walked.plain.join('\n');
-  const html = walked.html.join('\n');
-  const htmlText = walked.html.map(htmlToText).join('\n');
-  const urlHeaders = URL_HEADERS.flatMap((k) => header(k).map((f) => f.value));
-  const { urls, emails } = extractUrls({ text: [text, htmlText], html: walked.html, headers: urlHeaders });
-
-  const addresses = (key: string) => header(key).flatMap((f) => parseAddressList(f.raw));
-  const dateRaw = first('date');
-  const date = dateRaw !== undefined ? parseMailDate(dateRaw) : undefined;
-  const messageIdRaw = first('message-id');
-  const senderList = addresses('sender');
-
-  const msg: ParsedMessage = {
+  return new Message({
     size,
     headers: fields,
-    header,
-    first,
-    from: addresses('from'),
-    replyTo: addresses('reply-to'),
-    to: addresses('to'),
-    cc: addresses('cc'),
     parts: walked.parts,
-    text,
-    htmlText,
-    html,
-    urls,
-    emails,
-    received: header('received').map((f) => parseReceived(f.raw)),
+    plain: walked.plain,
+    htmlParts: walked.html,
     anomalies,
-    rawHeaders: latin1.decode(raw.subarray(hb.headerStart, hb.headerEnd)),
-    rawBody,
-  };
-  const subject = first('subject');
-  if (subject !== undefined) msg.subject = subject;
-  if (senderList.length > 0) msg.sender = senderList[0];
-  if (dateRaw !== undefined) msg.dateRaw = dateRaw;
-  if (date) msg.date = date;
-  const messageId = messageIdRaw !== undefined ? parseMessageId(messageIdRaw) : undefined;
-  if (messageId !== undefined) msg.messageId = messageId;
-  return msg;
+    // Copies (plain memcpy): decoded to text only when read, and safe if the caller reuses its buffer.
+    rawHeaders: new Uint8Array(raw.subarray(hb.headerStart, hb.headerEnd)),
+    rawBody: new Uint8Array(body),
+  });
 }

@@ -1,7 +1,7 @@
 // Flattens a MIME part tree into the depth-first MimePart list, descending into message/rfc822 parts (RFC 2045, RFC 2046 §5.2.1).
 import type { HeaderField, MimeAnomaly, MimePart } from './model.ts';
-import type { TreeLimits, TreeNode } from './postal-tree.ts';
-import { parseTree } from './postal-tree.ts';
+import type { TreeLimits, TreeNode } from './mime-tree.ts';
+import { parseTree } from './mime-tree.ts';
 import { isKnownCharset } from './charset.ts';
 import { decodeEncodedWords } from './headers.ts';
 
@@ -47,14 +47,14 @@ interface Pending {
  * out (TOO_DEEP, TOO_MANY_PARTS); an embedded message is parsed with `treeLimits` and its tree
  * becomes the child of the message/rfc822 part. Never throws except for PostalShapeError.
  */
-export async function walkParts(
+export function walkParts(
   root: TreeNode,
   limits: WalkLimits,
   treeLimits: TreeLimits,
   anomalies: MimeAnomaly[],
   /** Already-split top-level fields, used for the root part instead of splitting them again. */
   rootHeaders?: HeaderField[],
-): Promise<WalkResult> {
+): WalkResult {
   const out: WalkResult = { parts: [], plain: [], html: [] };
   const stack: Pending[] = [{ node: root, id: '1', depth: 0 }];
   while (stack.length > 0) {
@@ -79,7 +79,7 @@ export async function walkParts(
     }
     if (part.contentType === 'message/rfc822' || part.contentType === 'message/global') {
       if (node.content && node.content.byteLength > 0 && depth + 1 <= limits.maxMimeDepth) {
-        const sub = await parseTree(node.content, treeLimits);
+        const sub = parseTree(node.content, treeLimits);
         if (sub.error) add(anomalies, /depth/i.test(sub.error.message) ? 'TOO_DEEP' : 'PARSE_FAILED');
         stack.push({ node: sub.root, id: `${id}.1`, depth: depth + 1 });
       } else if (node.content && node.content.byteLength > 0) {

@@ -1,5 +1,7 @@
-// Runs postal-mime over a message and exposes the MIME part tree it builds (RFC 2045/2046), which its public result flattens away.
+// Reference parse: runs postal-mime's own (async) parser over a message and exposes the MIME part tree it builds (RFC 2045/2046); mime-tree.ts must give the same tree, faster.
 import PostalMime from 'postal-mime';
+import { PostalShapeError } from './mime-tree.ts';
+import type { TreeLimits, TreeNode, TreeResult } from './mime-tree.ts';
 
 /**
  * The part of postal-mime 4's internal MimeNode we read. It is not public API: the library's
@@ -18,36 +20,8 @@ interface PostalNode {
   getTextContent(): string;
 }
 
-export interface TreeNode {
-  /** Lower-cased `type/subtype`. */
-  contentType: string;
-  params: Record<string, string>;
-  /** Lower-cased disposition token, '' when the part has none. */
-  disposition: string;
-  dispositionParams: Record<string, string>;
-  /** Lower-cased transfer-encoding token, '' when absent. */
-  transferEncoding: string;
-  multipart: boolean;
-  headers: { name: string; value: string }[];
-  /** Decoded body bytes (transfer encoding removed); null for containers without content. */
-  content: Uint8Array | null;
-  children: TreeNode[];
-  /** Body decoded to text with the declared charset (unknown labels fall back to windows-1252). */
-  text(): string;
-}
-
-export interface TreeLimits {
-  maxNestingDepth: number;
-  maxHeadersSize: number;
-}
-
-export interface TreeResult {
-  root: TreeNode;
-  /** Why the library stopped early; the tree holds what it had read by then. */
-  error?: Error;
-}
-
-export class PostalShapeError extends Error {}
+export { PostalShapeError };
+export type { TreeLimits, TreeNode, TreeResult };
 
 function isPostalNode(x: unknown): x is PostalNode {
   const n = x as PostalNode;

@@ -35,12 +35,34 @@ test('scanBody finds structural and encoding damage', async (t) => {
       boundaries: ['b1'],
       found: ['BAD_TRANSFER_ENCODING'],
     },
+    {
+      name: 'a `--` line in a base64 part that is no delimiter is checked as content',
+      body: mp('Content-Transfer-Encoding: base64\r\n\r\nSGVs\r\n--notb1\r\nbG8='),
+      boundaries: ['b1'],
+      found: ['BAD_TRANSFER_ENCODING'],
+    },
+    { name: 'top-level base64 without boundaries: `--` lines are content', body: 'SGVs\r\n--wxyz\r\n', cte: 'base64', found: ['BAD_TRANSFER_ENCODING'] },
+    { name: 'QP `=` before a CR inside a line', body: 'a=\rb\r\n', cte: 'quoted-printable', found: ['BAD_TRANSFER_ENCODING'] },
+    { name: 'QP soft break with blanks before CRLF', body: 'a= \t\r\nb=\n', cte: 'quoted-printable', found: [] },
+    { name: 'QP escape cut at the end of a line', body: 'a=4\nb\n', cte: 'quoted-printable', found: ['BAD_TRANSFER_ENCODING'] },
+    {
+      name: 'plain part between encoded ones is skipped, the next part checked',
+      body: mp('Content-Transfer-Encoding: 7bit\r\n\r\n=ZZ !!\r\n--b1\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJD\r\nQQ', false),
+      boundaries: ['b1'],
+      found: ['TRUNCATED', 'UNCLOSED_MULTIPART'],
+    },
   ];
   for (const c of cases) {
     await t.test(c.name, () => {
       assert.deepEqual(scanBody(c.body, c.cte ?? '', c.boundaries ?? []).sort(), [...c.found].sort());
     });
   }
+});
+
+test('scanBody reads bytes as windows-1252: NBSP counts as blank in base64, other high bytes do not', () => {
+  const body = (b: number): Uint8Array => new Uint8Array([...Buffer.from('SGVs'), b, ...Buffer.from('bG8=\r\n')]);
+  assert.deepEqual(scanBody(body(0xa0), 'base64', []), []);
+  assert.deepEqual(scanBody(body(0x85), 'base64', []), ['BAD_TRANSFER_ENCODING']);
 });
 
 test('looksBinary', async (t) => {

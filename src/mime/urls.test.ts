@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { extractUrls, normalizeUrl, MAX_URLS } from './urls.ts';
+import { extractUrls, moreEmails, normalizeUrl, MAX_URLS } from './urls.ts';
 
 test('normalizeUrl', async (t) => {
   const cases: [string, { url: string; host: string; path: string } | undefined][] = [
@@ -71,4 +71,33 @@ test('extractUrls: List-Unsubscribe header, dedupe across sources', () => {
 test('extractUrls caps the count', () => {
   const text = Array.from({ length: MAX_URLS + 50 }, (_, i) => `http://h${i}.example/`).join(' ');
   assert.equal(extractUrls({ text: [text], html: [], headers: [] }).urls.length, MAX_URLS);
+});
+
+test('extractUrls: anchors that never close each look only at their own text, in linear time', () => {
+  const html = '<a href="http://a.example/">www.shown.example</a> <a href="http://b.example/">plain words' + '<div><a href="http://x.example/">'.repeat(20_000);
+  const started = performance.now();
+  const r = extractUrls({ text: [], html: [html], headers: [] });
+  assert.ok(performance.now() - started < 2000, 'unclosed anchors made the scan quadratic');
+  assert.deepEqual(
+    r.urls.slice(0, 3).map((u) => [u.url, u.displayed]),
+    [
+      ['http://a.example/', 'www.shown.example'],
+      ['http://b.example/', undefined],
+      ['http://x.example/', undefined],
+    ],
+  );
+});
+
+test('extractUrls without text e-mails, then moreEmails: the same lists as one full pass', () => {
+  const src = {
+    text: ['write to Sales@Example.com or info@shop.example', 'again: info@shop.example, new@x.example'],
+    html: ['<a href="mailto:info@shop.example">m</a><a href="http://a.example/">x</a>'],
+    headers: ['<https://list.example/u>'],
+  };
+  const full = extractUrls(src);
+  const urlsOnly = extractUrls(src, false);
+  assert.deepEqual(urlsOnly.urls, full.urls);
+  assert.deepEqual(urlsOnly.emails, ['info@shop.example']);
+  assert.deepEqual(moreEmails(urlsOnly.emails, src.text), full.emails);
+  assert.deepEqual(full.emails, ['info@shop.example', 'sales@example.com', 'new@x.example']);
 });

@@ -24,10 +24,13 @@ const LOOKS_LIKE_URL_RE = /^(?:(?:https?|ftp):\/\/|www\.)\S+$|^(?:[a-z0-9-]+\.)+
 /** Trailing characters that end a sentence rather than a URL. */
 const TRAILING_PUNCT_RE = /[.,;:!?'"*>]+$/;
 
+/** Bracket pairs a URL may legitimately contain. */
+const BRACKETS = [['(', ')'], ['[', ']'], ['{', '}']] as const;
+
 function stripTrailing(url: string): string {
   let u = url.replace(TRAILING_PUNCT_RE, '');
   // A closing bracket belongs to the URL only when the URL opened one: `(see http://x/a_(b))`.
-  for (const [open, close] of [['(', ')'], ['[', ']'], ['{', '}']] as const) {
+  for (const [open, close] of BRACKETS) {
     while (u.endsWith(close) && u.split(open).length <= u.split(close).length - 1) {
       u = u.slice(0, -1).replace(TRAILING_PUNCT_RE, '');
     }
@@ -67,14 +70,27 @@ export interface Extracted {
 }
 
 class Collector {
+  /** Scanning text for e-mail addresses is the costliest part of the text pass; callers that only want URLs skip it. */
+  readonly textEmails: boolean;
   urls: FoundUrl[] = [];
   emails: string[] = [];
   private seenUrls = new Set<string>();
   private seenEmails = new Set<string>();
 
+  constructor(textEmails: boolean) {
+    this.textEmails = textEmails;
+  }
+
+  /** Normalised form of each distinct string seen: mail repeats its links, and URL parsing is the dear part. */
+  private normalized = new Map<string, ReturnType<typeof normalizeUrl>>();
+
   url(found: string, source: FoundUrl['source'], displayed?: string): void {
     if (this.urls.length >= MAX_URLS) return;
-    const n = normalizeUrl(found);
+    let n = this.normalized.get(found);
+    if (n === undefined && !this.normalized.has(found)) {
+      n = normalizeUrl(found);
+      this.normalized.set(found, n);
+    }
     if (!n) return;
     const key = `${n.url}\0${displayed ?? ''}`;
     if (this.seenUrls.has(key)) return;
@@ -96,16 +112,22 @@ class Collector {
       if (this.urls.length >= MAX_URLS) break;
       this.url(m[0], source);
     }
+    if (this.textEmails) this.emailsFromText(text);
+  }
+
+  emailsFromText(text: string): void {
     if (text.includes('@')) for (const m of text.matchAll(EMAIL_RE)) this.email(m[0]);
   }
 
   fromHtml(html: string): void {
     let lower: string | undefined;
+    const close: CloseCache = { from: -1, at: -1 };
     for (const m of html.matchAll(LINK_TAG_RE)) {
       if (this.urls.length >= MAX_URLS) break;
       const tag = m[1].toLowerCase();
       for (const a of m[2].slice(0, MAX_TAG_ATTR_CHARS).matchAll(ATTR_RE)) {
-        const value = decodeHTML(a[2] ?? a[3] ?? a[4] ?? '').trim();
+        const attr = a[2] ?? a[3] ?? a[4] ?? '';
+        const value = (attr.includes('&') ? decodeHTML(attr) : attr).trim();
         if (/^mailto:/i.test(value)) {
           const addr = value.slice(7).split('?')[0];
           for (const e of decodeURIComponentSafe(addr).matchAll(EMAIL_RE)) this.email(e[0]);
@@ -114,7 +136,7 @@ class Collector {
         let displayed: string | undefined;
         if (tag === 'a' && a[1].toLowerCase() === 'href') {
           lower ??= html.toLowerCase();
-          displayed = anchorText(html, lower, (m.index ?? 0) + m[0].length);
+          displayed = anchorText(html, lower, (m.index ?? 0) + m[0].length, close);
         }
         this.url(value, 'html', displayed);
       }
@@ -130,21 +152,47 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-/** The visible text of the anchor starting at `from`, when that text itself looks like a URL. */
-function anchorText(html: string, lower: string, from: number): string | undefined {
-  const end = lower.indexOf('</a', from);
+/** Where the last search for `</a` started and what it found (-1: none after that point). */
+interface CloseCache {
+  from: number;
+  at: number;
+}
+
+/**
+ * The visible text of the anchor starting at `from`, when that text itself looks like a URL.
+ * Anchors come in document order, so the last `</a` found is reused while it lies ahead: without
+ * that, thousands of unclosed anchors each searched the rest of the document (quadratic).
+ */
+function anchorText(html: string, lower: string, from: number, close: CloseCache): string | undefined {
+  if (close.from < 0 || from < close.from || (close.at >= 0 && close.at < from)) {
+    close.from = from;
+    close.at = lower.indexOf('</a', from);
+  }
+  const end = close.at;
   const inner = html.slice(from, end < 0 ? Math.min(html.length, from + MAX_ANCHOR_CHARS) : Math.min(end, from + MAX_ANCHOR_CHARS));
   const text = decodeHTML(inner.replace(/<[^>]*>/g, '')).replace(/\s+/g, ' ').trim();
   return LOOKS_LIKE_URL_RE.test(text) ? text : undefined;
 }
 
-/** Every URL and body e-mail address in `src`, in order of discovery: HTML links, text, headers. */
-export function extractUrls(src: UrlSources): Extracted {
-  const c = new Collector();
+/**
+ * Every URL and body e-mail address in `src`, in order of discovery: HTML links, text, headers.
+ * With `textEmails` false, `emails` holds only the HTML `mailto:` addresses (cheap) and
+ * `moreEmails` adds the ones in the text later; `urls` is the same either way.
+ */
+export function extractUrls(src: UrlSources, textEmails = true): Extracted {
+  const c = new Collector(textEmails);
   for (const h of src.html) c.fromHtml(h);
   for (const t of src.text) c.fromText(t, 'text');
   for (const h of src.headers) {
     for (const m of h.matchAll(TEXT_URL_RE)) c.url(m[0], 'header');
   }
   return { urls: c.urls, emails: c.emails };
+}
+
+/** `emails` (from `extractUrls(src, false)`) followed by the addresses in `text`, deduplicated and capped as `extractUrls` does. */
+export function moreEmails(emails: readonly string[], text: readonly string[]): string[] {
+  const c = new Collector(true);
+  for (const e of emails) c.email(e);
+  for (const t of text) c.emailsFromText(t);
+  return c.emails;
 }
