@@ -3,8 +3,12 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { version } from '../version.ts';
+import { bayesCommand } from './bayes-command.ts';
+import { importBogofilterCommand } from './bogoutil-import.ts';
 import { checksCommand } from './checks-command.ts';
+import { classifyCommand } from './classify-command.ts';
 import { configCommand } from './config-command.ts';
+import { learnCommand } from './learn-command.ts';
 import { pwCommand } from './pw-command.ts';
 import { scanCommand } from './scan-command.ts';
 import { serveCommand } from './serve-command.ts';
@@ -20,6 +24,9 @@ export function buildProgram(): Command {
   program.addCommand(checksCommand());
   program.addCommand(configCommand());
   program.addCommand(pwCommand());
+  program.addCommand(bayesCommand().addCommand(importBogofilterCommand()));
+  program.addCommand(classifyCommand());
+  program.addCommand(learnCommand());
   return program;
 }
 
