@@ -18,6 +18,11 @@ export const WORKER_START_TIMEOUT_MS = 30_000;
 export const MAX_CRASHES = 5;
 export const CRASH_WINDOW_MS = 60_000;
 const RESPAWN_DELAY_MS = 500;
+/**
+ * V8's young generation per worker, in MiB. The default lets each worker's heap grow ~50 MiB more under
+ * load; at 2 MiB a worker stays ~150 MiB instead of ~200 MiB with no throughput change measurable on the corpus.
+ */
+export const WORKER_SEMI_SPACE_MB = 2;
 
 export interface ServeOptions {
   configPath?: string;
@@ -34,7 +39,10 @@ export async function runPrimary(opts: ServeOptions): Promise<void> {
   const path = findConfigPath(opts.configPath);
   let config = loadConfigFile(path, builtinChecks);
   const log = createLogger(config.file.log.level, { role: 'primary' });
-  cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker-main.ts', import.meta.url)) });
+  cluster.setupPrimary({
+    exec: fileURLToPath(new URL('./worker-main.ts', import.meta.url)),
+    execArgv: [...process.execArgv, `--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`],
+  });
 
   let current: Generation = { id: 0, workers: new Set() };
   let stopping = false;
