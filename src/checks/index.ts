@@ -9,9 +9,11 @@ import { mailingListCheck } from './mailing-list/index.ts';
 import { mimeStructureCheck } from './mime-structure/index.ts';
 import { multimapCheck } from './multimap/multimap.ts';
 import { rulesCheck } from './rules/rules.ts';
+import { spfCheck } from './spf/index.ts';
 import { subjectCheck } from './subject/index.ts';
 
 export const builtinChecks: readonly AnyCheck[] = [
+  spfCheck,
   gtubeCheck,
   multimapCheck,
   headerSanityCheck,

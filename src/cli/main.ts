@@ -12,6 +12,7 @@ import { learnCommand } from './learn-command.ts';
 import { pwCommand } from './pw-command.ts';
 import { scanCommand } from './scan-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { spfCommand } from './spf-command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('winnow')
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   program.addCommand(bayesCommand().addCommand(importBogofilterCommand()));
   program.addCommand(classifyCommand());
   program.addCommand(learnCommand());
+  program.addCommand(spfCommand());
   return program;
 }
 
