@@ -15,7 +15,7 @@ const MAX_SCAN_MS = 5_000;
 
 function failures(r: ScanResult): string[] {
   return Object.values(r.symbols)
-    .filter((s) => s.name.endsWith('_FAIL'))
+    .filter((s) => s.name.endsWith('_CHECK_FAIL'))
     .map((s) => `${s.name}: ${s.options.join(', ')}`);
 }
 

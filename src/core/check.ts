@@ -92,9 +92,12 @@ export function defineCheck<S extends string, C = Record<string, never>, St = un
   return def;
 }
 
-/** Name of the weight-0 symbol added when a check throws or times out: `HEADER_SANITY_FAIL` for `header-sanity`. */
+/**
+ * Name of the weight-0 symbol added when a check throws or times out: `HEADER_SANITY_CHECK_FAIL` for `header-sanity`.
+ * The `_CHECK_` part keeps it apart from verdict symbols such as `R_SPF_FAIL`.
+ */
 export function failSymbolName(checkName: string): string {
-  return `${checkName.replace(/-/g, '_').toUpperCase()}_FAIL`;
+  return `${checkName.replace(/-/g, '_').toUpperCase()}_CHECK_FAIL`;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

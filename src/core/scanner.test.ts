@@ -103,8 +103,8 @@ test('a throwing check adds its FAIL symbol with weight 0 and the scan goes on',
   });
   const ctx = testContext();
   const r = await scanWith([broken, alpha], MSG, {}, { ctx });
-  assert.deepEqual(r.symbols.BROKEN_THING_FAIL.options, ['boom']);
-  assert.equal(r.symbols.BROKEN_THING_FAIL.score, 0);
+  assert.deepEqual(r.symbols.BROKEN_THING_CHECK_FAIL.options, ['boom']);
+  assert.equal(r.symbols.BROKEN_THING_CHECK_FAIL.score, 0);
   assert.ok(r.symbols.ALPHA);
   assert.ok(ctx.log.records.some((l) => l.level === 'warn' && l.fields.check === 'broken-thing'));
 });
@@ -124,7 +124,7 @@ test('an async check past its timeout gets a FAIL symbol and its late hits are d
   const started = Date.now();
   const r = await scanWith([slow], MSG);
   assert.ok(Date.now() - started < 110, 'the scan does not wait for the slow check');
-  assert.match(r.symbols.SLOW_FAIL.options[0], /timeout after 30 ms/);
+  assert.match(r.symbols.SLOW_CHECK_FAIL.options[0], /timeout after 30 ms/);
   assert.equal(r.symbols.SLOW, undefined);
   await sleep(150);
 });
