@@ -3,11 +3,13 @@
 import type { AnyCheck } from '../core/check.ts';
 import { bayesCheck } from './bayes/index.ts';
 import { chartableCheck } from './chartable/index.ts';
+import { greylistCheck } from './greylist/index.ts';
 import { gtubeCheck } from './gtube/index.ts';
 import { headerSanityCheck } from './header-sanity/index.ts';
 import { mailingListCheck } from './mailing-list/index.ts';
 import { mimeStructureCheck } from './mime-structure/index.ts';
 import { multimapCheck } from './multimap/multimap.ts';
+import { ratelimitCheck } from './ratelimit/index.ts';
 import { rulesCheck } from './rules/rules.ts';
 import { spfCheck } from './spf/index.ts';
 import { subjectCheck } from './subject/index.ts';
@@ -23,4 +25,6 @@ export const builtinChecks: readonly AnyCheck[] = [
   mailingListCheck,
   rulesCheck,
   bayesCheck,
+  ratelimitCheck,
+  greylistCheck,
 ];

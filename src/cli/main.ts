@@ -8,6 +8,7 @@ import { importBogofilterCommand } from './bogoutil-import.ts';
 import { checksCommand } from './checks-command.ts';
 import { classifyCommand } from './classify-command.ts';
 import { configCommand } from './config-command.ts';
+import { greylistCommand } from './greylist-command.ts';
 import { learnCommand } from './learn-command.ts';
 import { pwCommand } from './pw-command.ts';
 import { scanCommand } from './scan-command.ts';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   program.addCommand(classifyCommand());
   program.addCommand(learnCommand());
   program.addCommand(spfCommand());
+  program.addCommand(greylistCommand());
   return program;
 }
 

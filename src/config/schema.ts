@@ -6,6 +6,8 @@ import { DEFAULT_MIME_LIMITS } from '../mime/model.ts';
 import { dnsConfigSchema } from '../dns/config.ts';
 import { storeConfigSchema } from '../storage/config.ts';
 import { parseListenAddress } from '../net/listen-address.ts';
+import { POLICY_STATES } from '../protocols/policy/request.ts';
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_SCAN_TIMEOUT_MS } from '../protocols/policy/server.ts';
 
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
@@ -97,6 +99,28 @@ export const configSchema = z.strictObject({
       secure_ip: z.array(z.string()).default(['127.0.0.1/32', '::1/128']),
     })
     .default({ enabled: true, listen: ['127.0.0.1:11334'], secure_ip: ['127.0.0.1/32', '::1/128'] }),
+  /** Postfix policy delegation (docs/policy.md); on by default like every listener, on loopback. */
+  policy: listenerSchema('127.0.0.1:10040')
+    .extend({
+      /** `protocol_state`s that are scanned; others are answered DUNNO without a scan. */
+      protocol_states: z.array(z.enum(POLICY_STATES)).min(1).default(['RCPT']),
+      /** Settings profile applied to every policy request (e.g. one enabling only envelope checks). */
+      settings_id: z.string().min(1).optional(),
+      /** A scan slower than this gets `fail_action`. */
+      timeout_ms: z.number().int().positive().default(DEFAULT_SCAN_TIMEOUT_MS),
+      /** Idle connections are closed after this. */
+      idle_timeout_ms: z.number().int().positive().default(DEFAULT_IDLE_TIMEOUT_MS),
+      /** Answer when a scan fails, times out or loses checks (a store outage): accept (DUNNO) or try later (DEFER). */
+      fail_action: z.enum(['DUNNO', 'DEFER']).default('DUNNO'),
+    })
+    .default({
+      enabled: true,
+      listen: ['127.0.0.1:10040'],
+      protocol_states: ['RCPT'],
+      timeout_ms: DEFAULT_SCAN_TIMEOUT_MS,
+      idle_timeout_ms: DEFAULT_IDLE_TIMEOUT_MS,
+      fail_action: 'DUNNO',
+    }),
   actions: actionsSchema,
   subject_template: z.string().includes('%s', { message: "must contain '%s' where the original subject goes" }).default('***SPAM*** %s'),
   groups: z

@@ -34,8 +34,21 @@ export interface CheckTask<S extends string> {
   force(action: Action, message?: string): void;
   /** Adds a header for the MTA to insert. */
   addHeader(name: string, value: string): void;
+  /**
+   * The verdict if the scan ended now: the running score and the action it would get (a forced one, else by
+   * threshold). Read-only; postfilter checks use it (greylisting only in the greylist score band).
+   */
+  currentVerdict(): CurrentVerdict;
   /** Per-scan scratch space shared between checks (e.g. an SPF result for greylisting). */
   readonly shared: Map<string, unknown>;
+}
+
+/** See `CheckTask.currentVerdict`. */
+export interface CurrentVerdict {
+  score: number;
+  action: Action;
+  /** True when `action` was forced by a check rather than reached by score. */
+  forced: boolean;
 }
 
 /** What `afterScan` sees: the request, its parsed message and the final result. */

@@ -1,13 +1,13 @@
 // One scan in progress: the request, the parsed message, the score board and the per-check views handed to checks.
 
-import type { CheckTask } from './check.ts';
+import type { CheckTask, CurrentVerdict } from './check.ts';
 import type { Logger, ScanContext } from './context.ts';
 import type { LoadedCheck } from './engine.ts';
 import type { EffectiveSettings } from './settings.ts';
 import type { ScoreBoard } from './scoring.ts';
 import type { SymbolTable } from './symbol-table.ts';
 import type { Action, ForcedAction, HeaderChange, ScanRequest } from './types.ts';
-import { severity } from './actions.ts';
+import { actionForScore, severity } from './actions.ts';
 import type { ParsedMessage } from '../mime/model.ts';
 
 export class Task {
@@ -59,6 +59,13 @@ export class Task {
     if (message) this.messages.smtp_message = message;
   }
 
+  /** The action the scan would end with now: a forced one, else the one the running score reaches. */
+  currentVerdict(): CurrentVerdict {
+    const score = this.board.total;
+    if (this.forced) return { score, action: this.forced.action, forced: true };
+    return { score, action: actionForScore(score, this.settings.thresholds), forced: false };
+  }
+
   /** The view a check's `run` receives: `hit` accepts only that check's symbols. */
   viewFor(check: LoadedCheck, signal: AbortSignal): CheckTask<string> {
     const task = this;
@@ -84,6 +91,7 @@ export class Task {
       addHeader: (name, value) => {
         task.addHeaders.push({ name, value });
       },
+      currentVerdict: () => task.currentVerdict(),
     };
   }
 }

@@ -7,6 +7,8 @@ import { closeServer, createHttpServer } from '../protocols/http/listen.ts';
 import { createScanHandler } from '../protocols/http/scan-handler.ts';
 import { createControllerHandler } from '../protocols/http/controller-handler.ts';
 import { bayesServiceOf } from '../checks/bayes/index.ts';
+import { createPolicyServer, drainPolicyServer } from '../protocols/policy/server.ts';
+import { FailSafe } from '../protocols/policy/fail-safe.ts';
 
 export interface ListenerSpec {
   name: string;
@@ -19,6 +21,8 @@ export interface ListenerSpec {
 
 export function listenerSpecs(app: App): ListenerSpec[] {
   const f = app.config.file;
+  // One fail-safe per process, shared by every policy address, so an outage is logged once, not once per socket.
+  const policyFailSafe = new FailSafe(f.policy.fail_action, app.log.child({ listener: 'policy' }));
   return [
     {
       name: 'http',
@@ -44,6 +48,22 @@ export function listenerSpecs(app: App): ListenerSpec[] {
           }),
         ),
       drain: (server) => closeServer(server as HttpServer),
+    },
+    {
+      name: 'policy',
+      enabled: f.policy.enabled,
+      listen: f.policy.listen,
+      createServer: (a) =>
+        createPolicyServer({
+          scanner: a.scanner,
+          log: a.log.child({ listener: 'policy' }),
+          failSafe: policyFailSafe,
+          protocolStates: f.policy.protocol_states,
+          settingsId: f.policy.settings_id,
+          scanTimeoutMs: f.policy.timeout_ms,
+          idleTimeoutMs: f.policy.idle_timeout_ms,
+        }),
+      drain: (server) => drainPolicyServer(server),
     },
   ];
 }

@@ -184,7 +184,7 @@ function summary(s: { gen: Generation; listeners: ListenerInfo[]; store: string;
 
 /** A unix socket left by a killed daemon would make listen() fail with EADDRINUSE. */
 function removeStaleSockets(c: LoadedConfig, log: Logger): void {
-  const paths = [...c.file.http.listen, ...c.file.controller.listen].filter((a) => a.startsWith('/'));
+  const paths = [...c.file.http.listen, ...c.file.controller.listen, ...c.file.policy.listen].filter((a) => a.startsWith('/'));
   for (const p of paths) {
     if (existsSync(p)) {
       try {

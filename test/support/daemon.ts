@@ -46,6 +46,7 @@ export async function startDaemon(opts: { config?: string; workers?: number; env
   // Port 0 cannot be used: node:cluster hands every listen(0) in a worker the same port, so two listeners would clash.
   if (!/^http:/m.test(userConfig)) base.push(`http: { listen: ['127.0.0.1:${await freePort()}'] }`);
   if (!/^controller:/m.test(userConfig)) base.push(`controller: { listen: ['127.0.0.1:${await freePort()}'] }`);
+  if (!/^policy:/m.test(userConfig)) base.push(`policy: { listen: ['127.0.0.1:${await freePort()}'] }`);
   writeFileSync(configPath, `${base.join('\n')}\n${userConfig}\n`);
   const proc = spawn(process.execPath, [CLI, 'serve', '--config', configPath, '--workers', String(opts.workers ?? 2)], {
     cwd: REPO_ROOT,

@@ -32,6 +32,12 @@ export function parseNetwork(s: string): Network | undefined {
 }
 
 export const spfConfigSchema = z.strictObject({
+  /**
+   * Where the reject/defer policy below applies: `envelope` = envelope-only requests (Postfix policy, SMTP
+   * front), as policyd-spf does; full-message scans (HTTP, milter) then only score the symbols, as rspamd
+   * does. `always` applies it to every scan; `never` only scores.
+   */
+  enforce: z.enum(['envelope', 'always', 'never']).default('envelope'),
   /** Which results force a reject: `fail`, `softfail` (fail and softfail) or `never` (only symbols). */
   reject_on: z.enum(['fail', 'softfail', 'never']).default('fail'),
   /** temperror forces `soft reject` (451 4.7.24) so the sender retries. */

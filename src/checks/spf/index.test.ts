@@ -209,3 +209,24 @@ describe('spf check: headers', () => {
     assert.match(header(perm, 'Received-SPF')!, /^permerror \(.*\) .* problem="broken\.example: bad address in ip4:300\.1\.1\.1";/);
   });
 });
+
+describe('spf check: where the policy applies', () => {
+  const message = 'From: a@plainfail.example\r\nSubject: hi\r\n\r\nbody\r\n';
+  const full = (config: Record<string, unknown>) =>
+    scanWith([spfCheck], message, { clientIp: '192.0.2.10', helo: 'mx.helo.example', mailFrom: 'a@plainfail.example' }, {
+      ctx: testContext({ dns }),
+      checks: { spf: { authserv_id: 'mx.winnow.test', ...config } },
+    });
+
+  test('a full-message scan only scores by default (rspamd style); envelope-only requests are enforced', async () => {
+    const r = await full({});
+    assert.ok(r.symbols.R_SPF_FAIL);
+    assert.equal(r.forced, undefined);
+    assert.equal((await scan({ mailFrom: 'a@plainfail.example' })).forced?.action, 'reject');
+  });
+
+  test('enforce: always applies the policy to full scans; never only scores', async () => {
+    assert.equal((await full({ enforce: 'always' })).forced?.action, 'reject');
+    assert.equal((await scan({ mailFrom: 'a@plainfail.example' }, { enforce: 'never' })).forced, undefined);
+  });
+});

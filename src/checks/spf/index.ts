@@ -103,6 +103,7 @@ export const spfCheck = defineCheck<SpfSymbol, SpfConfig, SpfState>({
     const facts: HeaderFacts = { ip, helo: req.helo, mailFrom: req.mailFrom, receiver: config.authserv_id };
     if (config.add_received_spf) task.addHeader('Received-SPF', receivedSpf(outcome, facts));
     if (config.add_authentication_results) task.addHeader('Authentication-Results', authenticationResults(outcome, facts, config.authserv_id));
-    applyPolicy(task, outcome, ip, config);
+    const enforce = config.enforce === 'always' || (config.enforce === 'envelope' && req.message === undefined);
+    if (enforce) applyPolicy(task, outcome, ip, config);
   },
 });

@@ -1,0 +1,214 @@
+// Policy delegation throughput: the same stream (new greylisting triplets, then their retries) over 8 persistent connections to winnow (SQLite, then Redis) and to postgrey, in one run; prints requests/s and the ratios.
+
+import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { builtinChecks } from '../../src/checks/index.ts';
+import { startNxdomainDns } from '../lib/dns.ts';
+import { freePort } from '../lib/ports.ts';
+import { formatTable } from '../lib/table.ts';
+import { startWinnow } from '../lib/winnow.ts';
+import { waitUntil } from '../lib/wait.ts';
+import { runPass, triplets, type PassResult } from './load.ts';
+import { postgreyAvailable, startPostgrey } from './postgrey.ts';
+import { PolicyClient } from '../../src/protocols/policy/test-client.ts';
+
+/** The issue's floor: requests in one timed run. */
+const MIN_REQUESTS = 4000;
+const DEFAULT_CONNECTIONS = 8;
+/** Untimed distinct triplets first, so JITs, caches and connections are warm on both sides. */
+const DEFAULT_WARMUP = 400;
+/** Greylisting delay for postgrey (and the pause between the new-triplet pass and the retry pass). */
+const DEFAULT_DELAY_S = 2;
+/** The issue's target: winnow at least this many times postgrey's requests/s. */
+const TARGET_RATIO = 5;
+const WINNOW_POLICY_START_TIMEOUT_MS = 30_000;
+
+const USAGE = `usage: node bench/policy/run.ts [options]
+  --requests N      timed requests, half new triplets then their retries (default and minimum ${MIN_REQUESTS})
+  --connections N   persistent connections, one request at a time each (default ${DEFAULT_CONNECTIONS})
+  --workers N       winnow worker processes (default: cores = ${availableParallelism()})
+  --warmup N        untimed requests first (default ${DEFAULT_WARMUP})
+  --delay S         postgrey --delay, and the pause before the retry pass (default ${DEFAULT_DELAY_S})
+  --winnow-checks L comma-separated checks winnow runs for policy requests, or 'none' (default: greylist
+                    when that check exists, else every enabled check)
+  --skip-postgrey | --skip-sqlite | --skip-redis
+  --check           exit 1 when winnow is under ${TARGET_RATIO}x postgrey`;
+
+interface Row {
+  system: string;
+  newPass: PassResult;
+  retryPass: PassResult;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+function int(name: string, v: string | undefined, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} needs a whole number ≥ ${min}, got ${v}`);
+  return n;
+}
+
+async function measure(system: string, port: number, o: { connections: number; warmup: number; half: number; delayS: number }): Promise<Row> {
+  const target = { host: '127.0.0.1', port };
+  const salt = `${system.replace(/\W+/g, '')}${Date.now().toString(36)}`;
+  await runPass(target, o.connections, triplets(o.warmup, `${salt}w`));
+  const stream = triplets(o.half, salt);
+  log(`${system}: ${o.half} new triplets...`);
+  const newPass = await runPass(target, o.connections, stream);
+  await sleep(o.delayS * 1000 + 500);
+  log(`${system}: ${o.half} retries...`);
+  const retryPass = await runPass(target, o.connections, stream);
+  return { system, newPass, retryPass };
+}
+
+function rate(p: { requests: number; elapsedMs: number }): number {
+  return (p.requests * 1000) / p.elapsedMs;
+}
+
+function total(r: Row): { requests: number; elapsedMs: number } {
+  return { requests: r.newPass.requests + r.retryPass.requests, elapsedMs: r.newPass.elapsedMs + r.retryPass.elapsedMs };
+}
+
+async function policyUp(port: number): Promise<boolean> {
+  try {
+    const c = await PolicyClient.open({ host: '127.0.0.1', port });
+    c.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function deleteRedisKeys(prefix: string): Promise<number> {
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  await redis.connect();
+  let n = 0;
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) n += await redis.del(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      requests: { type: 'string' },
+      connections: { type: 'string' },
+      workers: { type: 'string' },
+      warmup: { type: 'string' },
+      delay: { type: 'string' },
+      'winnow-checks': { type: 'string' },
+      'skip-postgrey': { type: 'boolean' },
+      'skip-sqlite': { type: 'boolean' },
+      'skip-redis': { type: 'boolean' },
+      check: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const requests = int('requests', values.requests, MIN_REQUESTS, MIN_REQUESTS);
+  const o = {
+    connections: int('connections', values.connections, DEFAULT_CONNECTIONS, 1),
+    warmup: int('warmup', values.warmup, DEFAULT_WARMUP, 0),
+    half: Math.ceil(requests / 2),
+    delayS: int('delay', values.delay, DEFAULT_DELAY_S, 1),
+  };
+  const workers = int('workers', values.workers, availableParallelism(), 1);
+
+  const hasGreylist = builtinChecks.some((c) => c.name === 'greylist');
+  const listed = values['winnow-checks'];
+  const policyChecks = listed === undefined ? (hasGreylist ? ['greylist'] : undefined) : listed === 'none' ? [] : listed.split(',').map((c) => c.trim());
+  const winnowNote =
+    policyChecks === undefined
+      ? 'winnow: no greylist check in this checkout yet: the winnow figures measure the policy adapter + scan pipeline with the default envelope checks (SPF against an NXDOMAIN DNS, multimap...), not greylisting'
+      : `winnow: policy requests run ${policyChecks.length > 0 ? `only ${policyChecks.join(', ')}` : 'no check (adapter + pipeline only)'} (settings profile bench_policy)`;
+  const rows: Row[] = [];
+  const dns = await startNxdomainDns();
+  try {
+    const backends: { name: string; store: Record<string, unknown>; cleanup?: () => Promise<void> }[] = [];
+    if (!values['skip-sqlite']) backends.push({ name: 'winnow (SQLite)', store: { backend: 'sqlite' } });
+    if (!values['skip-redis']) {
+      const prefix = `winnow-bench-policy-${process.pid}-${Date.now().toString(36)}:`;
+      backends.push({
+        name: 'winnow (Redis)',
+        store: { backend: 'redis', host: '127.0.0.1', port: 6379, prefix },
+        cleanup: async () => log(`redis: deleted ${await deleteRedisKeys(prefix)} keys under ${prefix}`),
+      });
+    }
+    for (const b of backends) {
+      const port = await freePort();
+      const extraConfig: Record<string, unknown> = {
+        log: { level: 'warn' },
+        store: b.store,
+        policy: { listen: [`127.0.0.1:${port}`], ...(policyChecks ? { settings_id: 'bench_policy' } : {}) },
+        ...(policyChecks ? { settings: { bench_policy: { checks_enabled: policyChecks } } } : {}),
+        // Off by default; same delay as postgrey's so both see new triplets greylisted and retries pass.
+        ...(hasGreylist ? { checks: { greylist: { enabled: true, delay_s: o.delayS } } } : {}),
+      };
+      log(`${b.name}: starting ${workers} worker(s)...`);
+      const w = await startWinnow({ dnsAddress: dns.address, workers, extraConfig });
+      try {
+        await waitUntil('winnow policy port', () => policyUp(port), WINNOW_POLICY_START_TIMEOUT_MS, w.daemon);
+        rows.push(await measure(b.name, port, o));
+      } finally {
+        await w.stop();
+        await b.cleanup?.();
+      }
+    }
+    if (!values['skip-postgrey']) {
+      if (!postgreyAvailable()) throw new Error('postgrey is not installed (Debian package postgrey); use --skip-postgrey');
+      const p = await startPostgrey(o.delayS);
+      log(`postgrey ${p.version}: started on 127.0.0.1:${p.port}`);
+      try {
+        rows.push(await measure(`postgrey ${p.version}`, p.port, o));
+      } finally {
+        await p.stop();
+      }
+    }
+  } finally {
+    await dns.stop();
+  }
+
+  const pg = rows.find((r) => r.system.startsWith('postgrey'));
+  const verbs = (p: PassResult) => Object.entries(p.verbs).map(([k, v]) => `${k} ${v}`).join(', ');
+  console.log(
+    formatTable(
+      ['system', 'requests', 'req/s', 'new req/s', 'retry req/s', 'vs postgrey', 'replies (new | retry)'],
+      rows.map((r) => [
+        r.system,
+        String(total(r).requests),
+        rate(total(r)).toFixed(0),
+        rate(r.newPass).toFixed(0),
+        rate(r.retryPass).toFixed(0),
+        pg ? `${(rate(total(r)) / rate(total(pg))).toFixed(2)}x` : '-',
+        `${verbs(r.newPass)} | ${verbs(r.retryPass)}`,
+      ]),
+    ),
+  );
+  console.log(`\n${o.connections} connections, one request at a time each; ${o.warmup} warm-up requests untimed; retries ${o.delayS + 0.5} s after the new pass.`);
+  console.log(winnowNote);
+  if (values.check && pg) {
+    const short = rows.filter((r) => r !== pg && rate(total(r)) < TARGET_RATIO * rate(total(pg)));
+    if (short.length > 0) {
+      console.log(`target missed (${TARGET_RATIO}x postgrey): ${short.map((r) => r.system).join(', ')}`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : String(err));
+  process.exit(1);
+});
