@@ -1,4 +1,4 @@
-// Command-line Bayes benchmark: `winnow learn` on the corpus train half and `winnow classify -B` on the test half, against `bogofilter -s/-n -B` and `bogofilter -v -B` on the same files, in the same run, pinned to one core.
+// Command-line Bayes benchmark: `winnow learn` on the corpus train half and `winnow classify -B` on the test half (plus single-message classify start-up), against `bogofilter -s/-n -B`, `bogofilter -v -B` and `bogofilter -e -I` on the same files, in the same run, pinned to one core.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,8 @@ const USAGE = `usage: node bench/classify/run.ts [options]
   --model M         logistic, robinson-fisher or both (default both)
   --skip-bogofilter measure winnow only
   --no-pin          do not pin to one core with taskset
+  --learn-batch N   winnow learn --batch N (default: winnow's own default)
+  --single N        also time N single-message classify runs (procmail use; default 5, 0 = skip)
   --check           exit 1 when a speed target is missed`;
 
 interface Row {
@@ -28,6 +30,8 @@ interface Row {
   learned: number;
   classifyMs: number;
   classified: number;
+  /** Median wall time of one single-message classify (process start included), when measured. */
+  singleMs?: number;
   fp: number;
   fn: number;
   unsure: number;
@@ -40,6 +44,8 @@ const { values: args } = parseArgs({
     'skip-bogofilter': { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
     check: { type: 'boolean', default: false },
+    'learn-batch': { type: 'string' },
+    single: { type: 'string', default: '5' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -87,14 +93,25 @@ function score(lines: string[], verdictOf: (line: string) => string | undefined)
 const WORDS: Record<string, string> = { Spam: 'spam', Ham: 'ham', Unsure: 'unsure', S: 'spam', H: 'ham', U: 'unsure' };
 const trainCount = files('train', 'spam').length + files('train', 'ham').length;
 
+const singleRuns = Number(args.single);
+const learnBatch = args['learn-batch'] === undefined ? [] : ['--batch', args['learn-batch']];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
 function runWinnow(model: Model): Row {
   const dir = makeTempDir(`winnow-bench-classify-${model}-`);
   const config = join(dir, 'winnow.yaml');
   writeFileSync(config, `data_dir: ${JSON.stringify(join(dir, 'data'))}\nchecks:\n  bayes:\n    model: ${model}\n`);
-  const learn = timed(process.execPath, [WINNOW_CLI, 'learn', '-c', config, '--spam', folder('train', 'spam'), '--ham', folder('train', 'ham')]);
+  const learn = timed(process.execPath, [WINNOW_CLI, 'learn', '-c', config, ...learnBatch, '--spam', folder('train', 'spam'), '--ham', folder('train', 'ham')]);
   const classify = timed(process.execPath, [WINNOW_CLI, 'classify', '-c', config, '-T', '-B', folder('test', 'spam'), folder('test', 'ham')]);
   const s = score(classify.out.split('\n'), (l) => WORDS[/ ([SHU]) \d\.\d+$/.exec(l)?.[1] ?? '']);
-  return { system: `winnow (${model})`, learnMs: learn.ms, learned: trainCount, classifyMs: classify.ms, ...s };
+  // One message as procmail hands it over: process start, config, store open, one classification.
+  const one = files('test', 'spam')[0];
+  const single = Array.from({ length: singleRuns }, () => timed(process.execPath, [WINNOW_CLI, 'classify', '-c', config, '-e', '-I', one]).ms);
+  return { system: `winnow (${model})`, learnMs: learn.ms, learned: trainCount, classifyMs: classify.ms, ...s, singleMs: single.length ? median(single) : undefined };
 }
 
 function chunks<T>(xs: readonly T[], n: number): T[][] {
@@ -122,7 +139,9 @@ function runBogofilter(): Row | undefined {
     lines.push(...r.out.split('\n'));
   }
   const s = score(lines, (l) => WORDS[/ X-Bogosity: (\w+),/.exec(l)?.[1] ?? '']);
-  return { system: 'bogofilter', learnMs, learned: trainCount, classifyMs, ...s };
+  const one = files('test', 'spam')[0];
+  const single = Array.from({ length: singleRuns }, () => timed('bogofilter', ['-d', db, '-e', '-I', one]).ms);
+  return { system: 'bogofilter', learnMs, learned: trainCount, classifyMs, ...s, singleMs: single.length ? median(single) : undefined };
 }
 
 const rows: Row[] = models.map(runWinnow);
@@ -135,13 +154,14 @@ process.stdout.write(
 );
 process.stdout.write(
   formatTable(
-    ['system', 'learn s', 'learn msg/s', 'classify s', 'classify msg/s', 'classified', 'FP', 'FN', 'unsure'],
+    ['system', 'learn s', 'learn msg/s', 'classify s', 'classify msg/s', 'one msg ms', 'classified', 'FP', 'FN', 'unsure'],
     rows.map((r) => [
       r.system,
       (r.learnMs / 1000).toFixed(2),
       perSec(r.learned, r.learnMs).toFixed(0),
       (r.classifyMs / 1000).toFixed(2),
       perSec(r.classified, r.classifyMs).toFixed(0),
+      r.singleMs === undefined ? '-' : r.singleMs.toFixed(0),
       String(r.classified),
       String(r.fp),
       String(r.fn),

@@ -53,6 +53,30 @@ export interface BayesStats extends TokenTotals {
   users: number;
 }
 
+/**
+ * Learns of one namespace gathered into batches: each learn is computed against everything learned before it in
+ * the session (committed or not), so a model trained batch by batch is the one trained message by message; a
+ * commit writes the batch as one store transaction (whole or not at all).
+ */
+export interface BayesLearnSession {
+  /** Tokenizes and queues one message; a message with too few tokens is not queued. */
+  add(message: ParsedMessage, cls: TokenClass, opts?: Omit<BayesLearnOptions, 'user'>): Promise<'queued' | 'too-few-tokens'>;
+  /** Messages queued since the last commit. */
+  readonly pending: number;
+  /** Writes the queued learns; their outcomes in queue order. After a failed commit the session must not be used again. */
+  commit(): Promise<LearnOutcome[]>;
+}
+
+export interface BayesLearnSessionOptions extends BayesRequestOptions {
+  /** About how many messages will be learned: many against a small namespace load it into memory first. */
+  expectedMessages?: number;
+}
+
+/** Classifies many messages: reads the store per message at first and switches to an in-memory snapshot once that is cheaper. */
+export interface BayesBulkClassifier {
+  classify(message: ParsedMessage, opts?: BayesRequestOptions): Promise<BayesVerdict>;
+}
+
 export interface BayesService {
   readonly model: BayesModelName;
   readonly thresholds: Readonly<Thresholds>;
@@ -61,6 +85,13 @@ export interface BayesService {
   classify(message: ParsedMessage, opts?: BayesRequestOptions): Promise<BayesVerdict>;
   /** Learns (delta +1) or unlearns (delta -1) one message; learning a message known as the other class moves it. */
   learn(message: ParsedMessage, cls: TokenClass, opts?: BayesLearnOptions): Promise<BayesLearnOutcome>;
+  /** A batched learning session for `winnow learn` (the daemon's learns stay one commit each). */
+  learnSession(opts?: BayesLearnSessionOptions): Promise<BayesLearnSession>;
+  /**
+   * For `winnow classify -B`: verdicts as `classify` gives them, without a store read per message once many are
+   * classified. `expectedMessages`: at least this many will come (a snapshot may then be loaded at once).
+   */
+  bulkClassifier(opts?: { expectedMessages?: number }): BayesBulkClassifier;
   /** Stable signature of a message (so the same message is never counted twice). */
   signature(message: ParsedMessage): string;
   /** Distinct tokens the classifier sees in the message. */

@@ -1,52 +1,164 @@
-// Online logistic regression over a WeightStore: a message's tokens hash to buckets, the stored weights give its probability, and a learn applies the gradient step the in-memory model (logistic.ts) would take.
+// Online logistic regression over a WeightStore: a message's tokens hash to buckets, the stored weights give its probability, and a learn applies the gradient step the in-memory model (logistic.ts) would take; sessions batch learns, snapshots classify from memory.
 
 import {
   DEFAULT_LOGISTIC_PARAMS,
   LOGISTIC_THRESHOLDS,
-  bucketsOf,
   checkBits,
   clampLogOdds,
-  featureScale,
   learnStep,
   sigmoid,
   type LogisticParams,
 } from './logistic.ts';
-import type { StoredLearn, StoredModel, StoredStats } from './stored-model.ts';
-import { TOP_TOKENS, verdictFor, type Classification, type Thresholds, type TokenWeight } from './types.ts';
-import type { LearnOutcome, TokenClass, TokenNamespace, TokenTotals, WeightLookup, WeightStore } from '../storage/interfaces.ts';
+import type { SessionLearn, StoredLearn, StoredLearnSession, StoredModel, StoredSnapshot, StoredStats } from './stored-model.ts';
+import { loadWeights, type WeightSnapshot } from './weight-table.ts';
+import { featuresOf, topTokens, type Features } from './features.ts';
+import { verdictFor, type Classification, type Thresholds } from './types.ts';
+import type { LearnOutcome, TokenClass, TokenNamespace, TokenTotals, WeightStore, WeightUpdate } from '../storage/interfaces.ts';
 
-/** A message as the model sees it: each distinct bucket once, with how many of the message's tokens fell in it. */
-interface Features {
-  buckets: number[];
-  /** Tokens per bucket (colliding tokens add up, as in the in-memory model). */
-  mult: number[];
-  /** First token that hashed to each bucket, for explanations. */
-  token: string[];
-  scale: number;
+/** Weights of a message's buckets (same order as Features.buckets) and the bias. */
+interface Weights {
+  weights: ArrayLike<number>;
+  bias: number;
 }
 
-function featuresOf(tokens: readonly string[], params: LogisticParams): Features {
-  const idx = bucketsOf(tokens, params.bits);
-  const at = new Map<number, number>();
-  const f: Features = { buckets: [], mult: [], token: [], scale: featureScale(idx.length, params.normalize) };
-  for (let i = 0; i < idx.length; i++) {
-    const seen = at.get(idx[i]);
-    if (seen !== undefined) {
-      f.mult[seen]++;
-      continue;
-    }
-    at.set(idx[i], f.buckets.length);
-    f.buckets.push(idx[i]);
-    f.mult.push(1);
-    f.token.push(tokens[i]);
-  }
-  return f;
-}
-
-function logOdds(f: Features, look: WeightLookup): number {
+function logOdds(f: Features, look: Weights): number {
   let z = 0;
   for (let i = 0; i < f.buckets.length; i++) z += f.mult[i] * look.weights[i];
   return clampLogOdds(z * f.scale + look.bias);
+}
+
+function classification(f: Features, look: Weights, thresholds: Thresholds): Classification {
+  const z = logOdds(f, look);
+  const probability = sigmoid(z);
+  return { probability, score: z, verdict: verdictFor(probability, thresholds), topTokens: topTokens(f, look.weights) };
+}
+
+function tableWeights(f: Features, snap: WeightSnapshot): Weights {
+  const weights = new Float64Array(f.buckets.length);
+  for (let i = 0; i < f.buckets.length; i++) weights[i] = snap.table.get(f.buckets[i]);
+  return { weights, bias: snap.bias };
+}
+
+/** Where a session reads the weights its steps are computed from, and records the steps it queued. */
+interface WeightView {
+  read(f: Features): Weights | Promise<Weights>;
+  add(u: WeightUpdate): void;
+  /** The queued steps are in the store now. */
+  committed(): void;
+}
+
+/** The whole namespace in memory, kept current by the session's own steps. */
+class TableView implements WeightView {
+  readonly #snap: WeightSnapshot;
+  constructor(snap: WeightSnapshot) {
+    this.#snap = snap;
+  }
+  read(f: Features): Weights {
+    return tableWeights(f, this.#snap);
+  }
+  add(u: WeightUpdate): void {
+    for (let i = 0; i < u.buckets.length; i++) this.#snap.table.add(u.buckets[i], u.deltas[i]);
+    this.#snap.bias += u.biasDelta;
+  }
+  committed(): void {}
+}
+
+/** Store reads plus the steps queued but not yet committed. */
+class OverlayView implements WeightView {
+  readonly #store: WeightStore;
+  readonly #ns: TokenNamespace;
+  readonly #pending = new Map<number, number>();
+  #bias = 0;
+  constructor(store: WeightStore, ns: TokenNamespace) {
+    this.#store = store;
+    this.#ns = ns;
+  }
+  async read(f: Features): Promise<Weights> {
+    const look = await this.#store.read(f.buckets, this.#ns);
+    if (this.#pending.size > 0) f.buckets.forEach((b, i) => (look.weights[i] += this.#pending.get(b) ?? 0));
+    return { weights: look.weights, bias: look.bias + this.#bias };
+  }
+  add(u: WeightUpdate): void {
+    u.buckets.forEach((b, i) => this.#pending.set(b, (this.#pending.get(b) ?? 0) + u.deltas[i]));
+    this.#bias += u.biasDelta;
+  }
+  committed(): void {
+    this.#pending.clear();
+    this.#bias = 0;
+  }
+}
+
+class LogisticSession implements StoredLearnSession {
+  readonly #store: WeightStore;
+  readonly #ns: TokenNamespace;
+  readonly #params: LogisticParams;
+  readonly #view: WeightView;
+  #queue: WeightUpdate[] = [];
+  /** Per learn since the last commit: an outcome decided without the store, or the index of its queued update. */
+  #order: (LearnOutcome | number)[] = [];
+  /** Signatures learned (class) or unlearned (null) by queued updates. */
+  #sigs = new Map<string, TokenClass | null>();
+
+  constructor(store: WeightStore, ns: TokenNamespace, params: LogisticParams, view: WeightView) {
+    this.#store = store;
+    this.#ns = ns;
+    this.#params = params;
+    this.#view = view;
+  }
+
+  get pending(): number {
+    return this.#order.length;
+  }
+
+  async add(tokens: readonly string[], cls: TokenClass, o: SessionLearn): Promise<void> {
+    const queued = this.#sigs.get(o.sig);
+    const prior = queued === undefined ? await this.#store.isLearned(o.sig, this.#ns) : (queued ?? undefined);
+    const decided = skipOutcome(cls, o.delta, prior);
+    if (decided) {
+      this.#order.push(decided);
+      return;
+    }
+    const f = featuresOf(tokens, this.#params);
+    const update = stepUpdate(f, await this.#view.read(f), cls, prior, { ...o, ns: this.#ns }, this.#params);
+    this.#view.add(update);
+    this.#sigs.set(o.sig, o.delta > 0 ? cls : null);
+    this.#order.push(this.#queue.length);
+    this.#queue.push(update);
+  }
+
+  async commit(): Promise<LearnOutcome[]> {
+    const done = this.#queue.length > 0 ? await this.#store.applyBatch(this.#queue) : [];
+    const out = this.#order.map((x) => (typeof x === 'number' ? done[x] : x));
+    this.#view.committed();
+    this.#queue = [];
+    this.#order = [];
+    this.#sigs.clear();
+    return out;
+  }
+}
+
+/** The outcome of a learn that changes nothing (the signature rule), decided before any step is computed. */
+function skipOutcome(cls: TokenClass, delta: 1 | -1, prior: TokenClass | undefined): LearnOutcome | undefined {
+  if (delta > 0 && prior === cls) return 'already';
+  if (delta < 0 && prior !== cls) return 'not-learned';
+  return undefined;
+}
+
+/** The store update of one learn: the gradient step for the message given its current weights. */
+function stepUpdate(f: Features, look: Weights, cls: TokenClass, prior: TokenClass | undefined, o: StoredLearn, params: LogisticParams): WeightUpdate {
+  const p = sigmoid(logOdds(f, look));
+  const step = learnStep(p, cls === 'spam', o.delta, params, o.force || prior !== undefined);
+  const w = step * f.scale;
+  return {
+    buckets: step === 0 ? [] : f.buckets,
+    deltas: step === 0 ? [] : f.mult.map((m) => m * w),
+    biasDelta: w,
+    cls,
+    delta: o.delta,
+    sig: o.sig,
+    now: o.now,
+    user: o.ns.user,
+  };
 }
 
 export class StoredLogistic implements StoredModel {
@@ -64,20 +176,29 @@ export class StoredLogistic implements StoredModel {
   async classify(tokens: readonly string[], ns: TokenNamespace): Promise<{ classification: Classification } & TokenTotals> {
     const f = featuresOf(tokens, this.params);
     const look = await this.#weights.read(f.buckets, ns);
-    const z = logOdds(f, look);
-    const probability = sigmoid(z);
-    const top: TokenWeight[] = [];
-    for (let i = 0; i < f.buckets.length; i++) {
-      const weight = look.weights[i] * f.scale;
-      if (weight !== 0) top.push({ token: f.token[i], weight });
-    }
-    top.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
-    if (top.length > TOP_TOKENS) top.length = TOP_TOKENS;
+    return { classification: classification(f, look, this.thresholds), nspam: look.nspam, nham: look.nham };
+  }
+
+  async snapshot(ns: TokenNamespace): Promise<StoredSnapshot> {
+    const snap = await loadWeights(this.#weights, ns, this.params.bits);
+    const { params, thresholds } = this;
     return {
-      classification: { probability, score: z, verdict: verdictFor(probability, this.thresholds), topTokens: top },
-      nspam: look.nspam,
-      nham: look.nham,
+      nspam: snap.nspam,
+      nham: snap.nham,
+      classify: (tokens) => {
+        const f = featuresOf(tokens, params);
+        return classification(f, tableWeights(f, snap), thresholds);
+      },
     };
+  }
+
+  async size(ns: TokenNamespace): Promise<number> {
+    return (await this.#weights.stats(ns)).buckets;
+  }
+
+  async openSession(ns: TokenNamespace, inMemory: boolean): Promise<StoredLearnSession> {
+    const view = inMemory ? new TableView(await loadWeights(this.#weights, ns, this.params.bits)) : new OverlayView(this.#weights, ns);
+    return new LogisticSession(this.#weights, ns, this.params, view);
   }
 
   async totals(ns: TokenNamespace): Promise<TokenTotals> {
@@ -101,23 +222,11 @@ export class StoredLogistic implements StoredModel {
    */
   async learn(tokens: readonly string[], cls: TokenClass, o: StoredLearn): Promise<LearnOutcome> {
     const prior = await this.#weights.isLearned(o.sig, o.ns);
-    if (o.delta > 0 && prior === cls) return 'already';
-    if (o.delta < 0 && prior !== cls) return 'not-learned';
+    const decided = skipOutcome(cls, o.delta, prior);
+    if (decided) return decided;
     const f = featuresOf(tokens, this.params);
     const look = await this.#weights.read(f.buckets, o.ns);
-    const p = sigmoid(logOdds(f, look));
-    const step = learnStep(p, cls === 'spam', o.delta, this.params, o.force || prior !== undefined);
-    const w = step * f.scale;
-    return this.#weights.apply({
-      buckets: step === 0 ? [] : f.buckets,
-      deltas: step === 0 ? [] : f.mult.map((m) => m * w),
-      biasDelta: w,
-      cls,
-      delta: o.delta,
-      sig: o.sig,
-      now: o.now,
-      user: o.ns.user,
-    });
+    return this.#weights.apply(stepUpdate(f, look, cls, prior, o, this.params));
   }
 
   async stats(ns: TokenNamespace): Promise<StoredStats> {

@@ -92,27 +92,35 @@ const ASCII_CLASS = new Uint8Array(128);
 for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789$') ASCII_CLASS[c.charCodeAt(0)] = 1;
 for (const c of "'._@-") ASCII_CLASS[c.charCodeAt(0)] = 2;
 
-function pushWord(out: string[], w: string): void {
+/** Where words go: the token sink itself, or an array. */
+interface WordSink {
+  add(word: string): void;
+}
+
+/** Length class rather than exact length: near-identical junk lengths should share one feature. */
+function longMarker(length: number): string {
+  return `long:${Math.min(Math.floor(length / 8) * 8, 128)}`;
+}
+
+function addWord(out: WordSink, w: string): void {
   const last = w.charCodeAt(w.length - 1);
   // Only the few trailing punctuation characters need the regex; most words end in a letter.
   if (last === 0x27 || last === 0x2e || last === 0x5f || last === 0x40 || last === 0x2d) w = w.replace(TRAILING_RE, '');
   if (w.length < MIN_WORD_CHARS) return;
-  if (w.length > MAX_WORD_CHARS) {
-    // Length class rather than exact length: near-identical junk lengths should share one feature.
-    out.push(`long:${Math.min(Math.floor(w.length / 8) * 8, 128)}`);
-    return;
-  }
-  out.push(w);
+  out.add(w.length > MAX_WORD_CHARS ? longMarker(w.length) : w);
 }
 
-/** Words of already-folded text, in order, after length limits (over-long words become `long:N` markers). */
-export function splitWords(folded: string): string[] {
-  const out: string[] = [];
-  if (NON_ASCII_RE.test(folded)) {
-    for (const m of folded.matchAll(WORD_RE)) pushWord(out, m[0]);
-    return out;
+/**
+ * Sends the words of already-folded text to `out`, in order, after length limits. `ascii` says the text has
+ * no non-ASCII character (the caller often knows already); a wrong `false` only costs speed.
+ */
+function scanWords(folded: string, ascii: boolean, out: WordSink): void {
+  if (!ascii) {
+    for (const m of folded.matchAll(WORD_RE)) addWord(out, m[0]);
+    return;
   }
-  // Pure ASCII (most mail): a table-driven scan gives the same words as WORD_RE, several times faster.
+  // Pure ASCII (most mail): a table-driven scan gives the same words as WORD_RE, several times faster; the
+  // trailing punctuation is dropped by index and only words that are kept become strings.
   const n = folded.length;
   let i = 0;
   while (i < n) {
@@ -120,8 +128,19 @@ export function splitWords(folded: string): string[] {
     if (i >= n) break;
     const start = i;
     while (i < n && ASCII_CLASS[folded.charCodeAt(i)] !== 0) i++;
-    pushWord(out, folded.slice(start, i));
+    let end = i;
+    // The first character is class 1, so this stops after it at the latest.
+    while (ASCII_CLASS[folded.charCodeAt(end - 1)] === 2) end--;
+    const length = end - start;
+    if (length < MIN_WORD_CHARS) continue;
+    out.add(length > MAX_WORD_CHARS ? longMarker(length) : folded.slice(start, end));
   }
+}
+
+/** Words of already-folded text, in order, after length limits (over-long words become `long:N` markers). */
+export function splitWords(folded: string): string[] {
+  const out: string[] = [];
+  scanWords(folded, !NON_ASCII_RE.test(folded), { add: (w) => out.push(w) });
   return out;
 }
 
@@ -138,7 +157,8 @@ function addHeaderTokens(msg: ParsedMessage, opts: TokenizerOptions, sink: Token
       continue;
     }
     const value = field.value.length > MAX_HEADER_VALUE_CHARS ? field.value.slice(0, MAX_HEADER_VALUE_CHARS) : field.value;
-    for (const w of splitWords(foldText(value))) sink.add(prefix + w);
+    const folded = foldText(value);
+    scanWords(folded, !NON_ASCII_RE.test(folded), { add: (w) => sink.add(prefix + w) });
   }
   if (wanted?.has('from')) {
     for (const a of msg.from) if (a.domain) sink.add(`from:dom:${a.domain}`);
@@ -203,9 +223,17 @@ function addHtmlTokens(html: string, sink: TokenSink): void {
   }
 }
 
-function addWordFeatures(words: string[], opts: TokenizerOptions, prefix: string, sink: TokenSink): void {
-  if (opts.unigrams) for (const w of words) sink.add(prefix + w);
-  if (!opts.osb) return;
+/** Body words: unigrams straight into the sink; OSB pairs need the word list. */
+function addBodyWords(text: string, opts: TokenizerOptions, sink: TokenSink): void {
+  const ascii = !NON_ASCII_RE.test(text);
+  const folded = foldText(text);
+  if (!opts.osb) {
+    if (opts.unigrams) scanWords(folded, ascii, sink);
+    return;
+  }
+  const words: string[] = [];
+  scanWords(folded, ascii, { add: (w) => words.push(w) });
+  if (opts.unigrams) for (const w of words) sink.add(w);
   for (let i = 0; i < words.length && !sink.full; i++) {
     const end = Math.min(words.length, i + OSB_WINDOW);
     for (let j = i + 1; j < end; j++) sink.add(`${words[i]} ${j - i} ${words[j]}`);
@@ -229,12 +257,12 @@ export function tokenize(msg: ParsedMessage, options: Partial<TokenizerOptions> 
   if (opts.attachments) addPartTokens(msg, sink);
   if (opts.urls) addUrlTokens(msg, sink);
   if (opts.htmlTags && msg.html) addHtmlTokens(msg.html, sink);
-  const text = foldText(clip(msg.text));
-  const htmlText = foldText(clip(msg.htmlText));
+  const text = clip(msg.text);
+  const htmlText = clip(msg.htmlText);
   // Body words carry no prefix (they are most of the vocabulary); HTML text is the same language
   // as plain text, so the two share features, as a reader sees them the same way.
-  addWordFeatures(splitWords(text), opts, '', sink);
-  addWordFeatures(splitWords(htmlText), opts, '', sink);
-  if (opts.charNgrams > 0) addCharNgrams(text.length > 0 ? text : htmlText, opts.charNgrams, sink);
+  addBodyWords(text, opts, sink);
+  addBodyWords(htmlText, opts, sink);
+  if (opts.charNgrams > 0) addCharNgrams(foldText(text.length > 0 ? text : htmlText), opts.charNgrams, sink);
   return [...sink.set];
 }

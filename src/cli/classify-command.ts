@@ -2,9 +2,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import type { BayesService, BayesVerdict } from '../classifier/service-types.ts';
+import type { BayesBulkClassifier, BayesService, BayesVerdict } from '../classifier/service-types.ts';
 import { isWinnowError } from '../errors.ts';
-import { readMessages } from '../mailbox/index.ts';
+import { countMessages, detectSource, readMessages } from '../mailbox/index.ts';
 import type { MimeLimits } from '../mime/model.ts';
 import { parseMessage } from '../mime/parse.ts';
 import { version } from '../version.ts';
@@ -19,6 +19,7 @@ import {
   terseValue,
 } from './bogosity.ts';
 import { errorText, usageExitCode, writeOut } from './cli-output.ts';
+import { readAhead } from './read-ahead.ts';
 
 interface ClassifyOptions {
   config?: string;
@@ -51,10 +52,19 @@ function fail(text: string): void {
   process.stderr.write(`winnow classify: ${text}\n`);
 }
 
-/** Classifies one message and, with -u, learns it as its own verdict (bogofilter leaves unsure messages alone). */
-async function verdictOf(service: BayesService, bytes: Uint8Array, limits: MimeLimits, opts: ClassifyOptions): Promise<BayesVerdict> {
+/**
+ * Classifies one message and, with -u, learns it as its own verdict (bogofilter leaves unsure messages alone).
+ * `classifier` is the service itself or, for bulk runs without -u, its bulk classifier.
+ */
+async function verdictOf(
+  service: BayesService,
+  classifier: BayesBulkClassifier,
+  bytes: Uint8Array,
+  limits: MimeLimits,
+  opts: ClassifyOptions,
+): Promise<BayesVerdict> {
   const message = await parseMessage(bytes, limits);
-  const verdict = await service.classify(message, { user: opts.user });
+  const verdict = await classifier.classify(message, { user: opts.user });
   if (opts.update && verdict.verdict !== 'unsure') await service.learn(message, verdict.verdict, { user: opts.user, mode: 'auto' });
   return verdict;
 }
@@ -76,7 +86,7 @@ async function classifyOne(opts: ClassifyOptions): Promise<number> {
   let verdict: BayesVerdict;
   try {
     runtime = await openBayesRuntime(opts.config);
-    verdict = await verdictOf(runtime.service, bytes, runtime.limits, opts);
+    verdict = await verdictOf(runtime.service, runtime.service, bytes, runtime.limits, opts);
   } catch (err) {
     fail(`no verdict: ${errorText(runtime ? withStoreLabel(err, runtime.config) : err)}`);
     if (opts.passthrough) await writeOut(bytes);
@@ -88,6 +98,19 @@ async function classifyOne(opts: ClassifyOptions): Promise<number> {
   if (opts.passthrough) await writeOut(insertHeader(bytes, opts.spamHeaderName, bogosityValue(verdict.verdict, verdict.probability, version)));
   else if (opts.verbose || opts.terse) await writeOut(verdictLine(verdict, opts) + '\n');
   return opts.embed ? 0 : exitCodeFor(verdict.verdict);
+}
+
+/** Messages in the paths that can be counted without reading them (files and folders; not mbox): a lower bound. */
+async function countCheaply(paths: string[]): Promise<number> {
+  let n = 0;
+  for (const path of paths) {
+    try {
+      if ((await detectSource(path)).kind !== 'mbox') n += await countMessages(path);
+    } catch {
+      // Unreadable or missing: the bulk loop reports it.
+    }
+  }
+  return n;
 }
 
 /**
@@ -106,6 +129,8 @@ async function classifyBulk(paths: string[], opts: ClassifyOptions): Promise<num
     fail(errorText(err));
     return EXIT_ERROR;
   }
+  // With -u every verdict is learned at once, so each message must see the store as it is then: no snapshot.
+  const classifier = opts.update ? runtime.service : runtime.service.bulkClassifier({ expectedMessages: await countCheaply(paths) });
   let status = 0;
   let warnedInactive = false;
   let out = '';
@@ -113,8 +138,8 @@ async function classifyBulk(paths: string[], opts: ClassifyOptions): Promise<num
     for (const path of paths) {
       const reader = readMessages(path, { onDamage: (d) => fail(`damaged input: ${d.message}`) });
       try {
-        for await (const msg of reader) {
-          const v = await verdictOf(runtime.service, msg.bytes, runtime.limits, opts);
+        for await (const msg of readAhead(reader)) {
+          const v = await verdictOf(runtime.service, classifier, msg.bytes, runtime.limits, opts);
           if (!v.active && !warnedInactive && v.reason && !v.reason.startsWith('message has')) {
             fail(`classifier not active (${v.reason}); every verdict is Unsure until it has learned enough`);
             warnedInactive = true;

@@ -1,6 +1,6 @@
-// `winnow learn --spam PATH... --ham PATH...`: trains the Bayes classifier from files, Maildir, mbox and MH folders, with a progress bar on a terminal, a summary, and `--remove-after` to empty the training folders once their learns are committed.
+// `winnow learn --spam PATH... --ham PATH...`: trains the Bayes classifier from files, Maildir, mbox and MH folders in crash-safe committed batches, with a progress bar on a terminal, a summary, and `--remove-after` to empty the training folders once their learns are committed.
 
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import type { BayesLearnOutcome } from '../classifier/service-types.ts';
 import { isWinnowError } from '../errors.ts';
 import { countMessages, readMessages, type MailboxMessage, type MailboxReader } from '../mailbox/index.ts';
@@ -10,6 +10,7 @@ import { openBayesRuntime, withStoreLabel, type BayesRuntime } from './bayes-run
 import { EXIT_ERROR } from './bogosity.ts';
 import { errorText } from './cli-output.ts';
 import { ProgressBar, formatDuration, formatRate } from './progress.ts';
+import { readAhead } from './read-ahead.ts';
 import { ShuffleBuffer } from './shuffle-buffer.ts';
 
 interface LearnOptions {
@@ -19,6 +20,7 @@ interface LearnOptions {
   removeAfter?: boolean;
   allowEmpty?: boolean;
   user?: string;
+  batch?: number;
 }
 
 interface SourceTally {
@@ -128,7 +130,8 @@ async function finish(source: Source, opts: LearnOptions): Promise<boolean> {
 
 /** Reads one message of `s` into the buffer; false when `s` has no more (ended, or its mailbox failed). */
 async function readOne(s: Source, buffer: ShuffleBuffer<{ s: Source; msg: MailboxMessage }>): Promise<boolean> {
-  s.iter ??= s.reader[Symbol.asyncIterator]();
+  // Read-ahead is safe for --remove-after: a source is emptied only once every message it yielded is learned.
+  s.iter ??= readAhead(s.reader)[Symbol.asyncIterator]();
   try {
     const step = await s.iter.next();
     if (step.done) return false;
@@ -143,16 +146,23 @@ async function readOne(s: Source, buffer: ShuffleBuffer<{ s: Source; msg: Mailbo
   }
 }
 
+/** Learns per commit unless --batch says otherwise; a kill loses at most this many (re-running learns them). */
+export const DEFAULT_LEARN_BATCH = 1000;
+/** A batch is committed after this long even when it is not full (slow sources, huge messages). */
+export const LEARN_BATCH_MAX_MS = 1000;
+
 /**
  * Reads every source through a shuffle buffer and learns in the buffer's order: the online (logistic)
- * model must not see one folder after another. A source is finished (and emptied with --remove-after)
- * when it is read to its end and the last of its messages is learned.
+ * model must not see one folder after another. Learns are committed in batches (each learn still sees every
+ * learn before it); a source is finished (and emptied with --remove-after) when it is read to its end and
+ * the batch holding its last message is committed.
  */
 async function learnAll(runtime: BayesRuntime, sources: Source[], opts: LearnOptions): Promise<{ ok: boolean; fatal?: string }> {
   const bar = new ProgressBar();
   const total = sources.reduce((n, s) => n + s.total, 0);
   const buffer = new ShuffleBuffer<{ s: Source; msg: MailboxMessage }>();
   const reading = [...sources];
+  const batchSize = opts.batch ?? DEFAULT_LEARN_BATCH;
   let done = 0;
   let ok = true;
   const settle = async (s: Source) => {
@@ -160,6 +170,23 @@ async function learnAll(runtime: BayesRuntime, sources: Source[], opts: LearnOpt
     if (!(await finish(s, opts))) ok = false;
   };
   try {
+    const session = await runtime.service.learnSession({ user: opts.user, expectedMessages: total });
+    /** The source of each queued learn, in queue order. */
+    let queued: Source[] = [];
+    let batchStarted = 0;
+    const commit = async () => {
+      const t0 = performance.now();
+      const outcomes = await session.commit();
+      const share = (performance.now() - t0) / Math.max(1, queued.length);
+      const batch = queued;
+      queued = [];
+      outcomes.forEach((o, i) => {
+        count(batch[i].tally, o);
+        batch[i].done++;
+        batch[i].tally.ms += share;
+      });
+      for (const s of new Set(batch)) await settle(s);
+    };
     for (;;) {
       while (reading.length > 0 && !buffer.full) {
         const s = nextSource(reading);
@@ -176,13 +203,20 @@ async function learnAll(runtime: BayesRuntime, sources: Source[], opts: LearnOpt
       const { s, msg } = next;
       const t0 = performance.now();
       const message = await parseMessage(msg.bytes, runtime.limits);
-      count(s.tally, await runtime.service.learn(message, s.cls, { user: opts.user }));
-      s.done++;
-      done++;
-      await settle(s);
+      if ((await session.add(message, s.cls)) === 'queued') {
+        if (queued.length === 0) batchStarted = t0;
+        queued.push(s);
+      } else {
+        count(s.tally, 'too-few-tokens');
+        s.done++;
+        await settle(s);
+      }
       s.tally.ms += performance.now() - t0;
+      done++;
+      if (queued.length >= batchSize || (queued.length > 0 && performance.now() - batchStarted >= LEARN_BATCH_MAX_MS)) await commit();
       bar.update(done, Math.max(total, done), `${s.cls} ${s.path}`);
     }
+    await commit();
     return { ok: ok && sources.every((s) => s.error === undefined) };
   } catch (err) {
     return { ok: false, fatal: errorText(withStoreLabel(err, runtime.config)) };
@@ -225,7 +259,7 @@ async function runLearn(opts: LearnOptions): Promise<number> {
     }
     process.stdout.write(lines.join('\n') + '\n');
     if (r.fatal) {
-      say(`stopped: ${r.fatal}; learns before the failure are kept; unfinished folders were not emptied`);
+      say(`stopped: ${r.fatal}; learns committed before the failure are kept; unfinished folders were not emptied`);
       return EXIT_ERROR;
     }
     for (const s of sources) if (s.error) say(`${s.path}: ${s.error}`);
@@ -233,6 +267,12 @@ async function runLearn(opts: LearnOptions): Promise<number> {
   } finally {
     await runtime.close().catch(() => undefined);
   }
+}
+
+function batchCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of messages, at least 1');
+  return n;
 }
 
 export function learnCommand(): Command {
@@ -244,9 +284,18 @@ export function learnCommand(): Command {
     .option('--remove-after', 'empty each folder (or mbox) once all its messages are learned and committed')
     .option('--allow-empty', 'skip empty folders instead of failing (for cron jobs)')
     .option('--user <name>', 'per-user statistics namespace (when checks.bayes.per_user is on)')
+    .option(
+      '--batch <n>',
+      `messages per commit (default ${DEFAULT_LEARN_BATCH}; a batch is also committed after ${LEARN_BATCH_MAX_MS / 1000} s); 1 commits every message`,
+      batchCount,
+    )
     .addHelpText(
       'after',
-      '\nExit status: 0 when everything was learned (and removed with --remove-after), 3 otherwise.\n' +
+      '\nCrash safety: learns are committed in batches, each in one store transaction. A killed learn loses at most\n' +
+        'the batch not yet committed and never leaves half a message counted; running the same command again learns\n' +
+        'exactly the messages that were lost (the others are recognised by their signature and skipped as already\n' +
+        'learned). --remove-after removes a folder only after the batch holding its last message is committed.\n' +
+        '\nExit status: 0 when everything was learned (and removed with --remove-after), 3 otherwise.\n' +
         'Daily training (cron): winnow learn --spam ~/Maildir/.classify-spam --ham ~/Maildir/.classify-ham --remove-after --allow-empty\n',
     )
     .action(async (opts: LearnOptions) => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { storeContract } from './contract/index.ts';
 import { DEFAULT_HISTORY_SIZE, DEFAULT_MAX_TOKENS } from './rules.ts';
-import { DEFAULT_MAX_WEIGHT_BUCKETS } from './weight-rules.ts';
+import { DEFAULT_MAX_WEIGHT_BUCKETS, WEIGHT_EPSILON } from './weight-rules.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './sqlite/migrations.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
 
@@ -59,6 +59,11 @@ describe('sqlite backend specifics', () => {
     const raw = new DatabaseSync(path);
     assert.equal((raw.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, SCHEMA_VERSION);
     raw.close();
+  });
+
+  test('the zero-weight triggers use the same epsilon as the other backends', () => {
+    assert.equal(MIGRATIONS[2].match(/abs\(NEW\.weight\) < ([\d.e-]+)/g)?.length, 2);
+    for (const m of MIGRATIONS[2].matchAll(/abs\(NEW\.weight\) < ([\d.e-]+)/g)) assert.equal(Number(m[1]), WEIGHT_EPSILON);
   });
 
   test('a file from a newer winnow is refused with ERR_STORE_SCHEMA', () => {

@@ -1,4 +1,4 @@
-// Several processes on one store: no lost updates (SQLite), and kill -9 during a learn or weight apply leaves consistent data (SQLite, Redis).
+// Several processes on one store: no lost updates (SQLite), and kill -9 during a learn or weight apply, single or batched, leaves consistent data (SQLite, Redis).
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -109,6 +109,38 @@ test('redis: kill -9 during a learn loop leaves counts, totals and signatures co
   }
 });
 
+/** Batches of this many learns (or applies) in the batch crash tests; a kill must leave a whole number of batches. */
+const CRASH_BATCH = 7;
+
+test('sqlite: kill -9 during a learnBatch loop leaves whole batches only, consistent', async () => {
+  const path = join(dir, 'crash-batch.sqlite');
+  const observer = openSqliteStore(path, limits);
+  await killMidLoop('learn-loop.ts', ['sqlite', path, String(CRASH_BATCH)], async () => (await observer.tokens.stats()).nspam);
+  await observer.close();
+  const store = openSqliteStore(path, limits);
+  const n = await assertConsistent(store);
+  assert.equal(n % CRASH_BATCH, 0, `${n} learns committed: not a whole number of batches`);
+  await store.close();
+});
+
+test('redis: kill -9 during a learnBatch loop leaves whole batches only, consistent', async () => {
+  const prefix = `winnow-test:${process.pid}-${randomBytes(4).toString('hex')}:crash-batch:`;
+  const cfg = storeConfigSchema.parse({ backend: 'redis', host: '127.0.0.1', port: 6379, prefix });
+  if (cfg.backend !== 'redis') throw new Error('unreachable');
+  const store = await openRedisStore(cfg, limits);
+  const admin = new Redis({ host: '127.0.0.1', port: 6379 });
+  try {
+    await killMidLoop('learn-loop.ts', ['redis', prefix, String(CRASH_BATCH)], async () => (await store.tokens.stats()).nspam);
+    const n = await assertConsistent(store);
+    assert.equal(n % CRASH_BATCH, 0, `${n} learns committed: not a whole number of batches`);
+  } finally {
+    await store.close();
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    admin.disconnect();
+  }
+});
+
 /**
  * apply-loop.ts: apply i adds +1 to the shared bucket 0 and to pair bucket 1 + (i % 50), +0.5 to its
  * 238 own buckets (1000 + i * 238 ...), +1 to the bias, counts one spam and stores signature msg-i.
@@ -157,6 +189,35 @@ test('redis: kill -9 during a weight apply loop leaves weights, bias, totals and
   try {
     await killMidLoop('apply-loop.ts', ['redis', prefix], async () => (await store.weights.stats()).nspam);
     await assertWeightsConsistent(store);
+  } finally {
+    await store.close();
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    admin.disconnect();
+  }
+});
+
+test('sqlite: kill -9 during an applyBatch loop leaves whole batches only, consistent', async () => {
+  const path = join(dir, 'crash-weights-batch.sqlite');
+  const observer = openSqliteStore(path, limits);
+  await killMidLoop('apply-loop.ts', ['sqlite', path, String(CRASH_BATCH)], async () => (await observer.weights.stats()).nspam);
+  await observer.close();
+  const store = openSqliteStore(path, limits);
+  const n = await assertWeightsConsistent(store);
+  assert.equal(n % CRASH_BATCH, 0, `${n} applies committed: not a whole number of batches`);
+  await store.close();
+});
+
+test('redis: kill -9 during an applyBatch loop leaves whole batches only, consistent', async () => {
+  const prefix = `winnow-test:${process.pid}-${randomBytes(4).toString('hex')}:crash-weights-batch:`;
+  const cfg = storeConfigSchema.parse({ backend: 'redis', host: '127.0.0.1', port: 6379, prefix });
+  if (cfg.backend !== 'redis') throw new Error('unreachable');
+  const store = await openRedisStore(cfg, limits);
+  const admin = new Redis({ host: '127.0.0.1', port: 6379 });
+  try {
+    await killMidLoop('apply-loop.ts', ['redis', prefix, String(CRASH_BATCH)], async () => (await store.weights.stats()).nspam);
+    const n = await assertWeightsConsistent(store);
+    assert.equal(n % CRASH_BATCH, 0, `${n} applies committed: not a whole number of batches`);
   } finally {
     await store.close();
     const keys = await admin.keys(`${prefix}*`);

@@ -3,7 +3,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { WinnowError } from '../errors.ts';
 import { storeConfigSchema, type StoreConfigInput } from './config.ts';
-import { openRedisStore } from './redis/redis-store.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
 
@@ -31,5 +30,7 @@ export async function openStore(config: StoreConfigInput, opts: OpenStoreOptions
     const path = isAbsolute(cfg.path) ? cfg.path : resolve(opts.dataDir ?? FALLBACK_DATA_DIR, cfg.path);
     return openSqliteStore(path, limits);
   }
+  // Loaded only when configured: ioredis costs a SQLite-only `winnow classify` (procmail) ~30 ms of start-up.
+  const { openRedisStore } = await import('./redis/redis-store.ts');
   return openRedisStore(cfg, limits);
 }

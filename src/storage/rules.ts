@@ -15,6 +15,8 @@ export const PRUNE_TARGET_RATIO = 0.95;
 export const SWEEP_BATCH = 16;
 /** Rows one prune/expire step touches; Redis runs one Lua call per step so it never blocks long. */
 export const PRUNE_BATCH = 1000;
+/** Rows per page of a TokenStore/WeightStore scan: big pages are cheap (one statement or reply each) yet bound memory. */
+export const SCAN_PAGE = 16_384;
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 10_000;
 

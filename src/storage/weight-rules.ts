@@ -65,18 +65,24 @@ export function checkUpdate(u: WeightUpdate): CheckedUpdate {
   if (u.sig !== undefined && typeof u.sig !== 'string') invalid('sig must be a string');
   const now = u.now ?? Date.now();
   if (!Number.isFinite(now)) invalid(`now must be a time in milliseconds, got ${String(now)}`);
-  const merged = new Map<number, number>();
   for (let i = 0; i < u.buckets.length; i++) {
-    const b = u.buckets[i];
-    const d = u.deltas[i];
-    assertBucket(b);
-    assertWeight('delta', d);
-    merged.set(b, (merged.get(b) ?? 0) + d);
+    assertBucket(u.buckets[i]);
+    assertWeight('delta', u.deltas[i]);
+  }
+  let buckets = [...u.buckets];
+  let deltas = [...u.deltas];
+  // Classifier updates list each bucket once; only a list with a repeat pays for merging.
+  const sorted = Float64Array.from(buckets).sort();
+  if (sorted.some((b, i) => i > 0 && b === sorted[i - 1])) {
+    const merged = new Map<number, number>();
+    for (let i = 0; i < buckets.length; i++) merged.set(buckets[i], (merged.get(buckets[i]) ?? 0) + deltas[i]);
+    buckets = [...merged.keys()];
+    deltas = [...merged.values()];
   }
   return {
     ns: namespaceOf(u.user),
-    buckets: [...merged.keys()],
-    deltas: [...merged.values()],
+    buckets,
+    deltas,
     biasDelta: u.biasDelta,
     cls: u.cls,
     delta,

@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { TokenDumpRow } from '../interfaces.ts';
+import type { LearnRequest, TokenDumpRow } from '../interfaces.ts';
 import { DAY_MS, T0, withStore, type StoreFactory } from './harness.ts';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -182,6 +182,86 @@ export function tokenContract(f: StoreFactory): void {
       const st = await s.tokens.stats();
       assert.equal(st.tokens, 41);
       assert.equal(st.signatures, 40);
+    }));
+
+  test('tokens: learnBatch gives the outcomes and counts of the same learns one by one', async () => {
+    const day = T0 + DAY_MS;
+    const before: LearnRequest[] = [
+      { tokens: ['a', 'b', 'old'], cls: 'spam', sig: 'pre-spam', now: T0 },
+      { tokens: ['b', 'c'], cls: 'ham', sig: 'pre-ham', now: T0 },
+    ];
+    const batch: LearnRequest[] = [
+      { tokens: ['a', 'x', 'a'], cls: 'spam', sig: 'm1', now: day },
+      { tokens: ['a', 'x'], cls: 'spam', sig: 'm1', now: day },
+      { tokens: ['b', 'y'], cls: 'ham', sig: 'm2', now: day },
+      { tokens: ['b', 'y'], cls: 'spam', sig: 'm2', now: day },
+      { tokens: ['a', 'b', 'old'], cls: 'spam', sig: 'pre-spam', now: day },
+      { tokens: ['a', 'b', 'old'], cls: 'ham', sig: 'pre-spam', now: day },
+      { tokens: ['b', 'c'], cls: 'spam', sig: 'pre-ham', delta: -1, now: day },
+      { tokens: ['b', 'c'], cls: 'ham', sig: 'pre-ham', delta: -1, now: day },
+      { tokens: ['z'], cls: 'ham', sig: 'm3', now: day },
+      { tokens: ['z'], cls: 'ham', sig: 'm3', delta: -1, now: day },
+      { tokens: ['never', 'x'], cls: 'spam', delta: -1, now: day },
+      { tokens: ['never', 'x'], cls: 'spam', now: day },
+      { tokens: ['x', 'w'], cls: 'ham', now: day },
+      { tokens: ['a', 'u'], cls: 'ham', sig: 'm1', user: 'alice', now: day },
+    ];
+    await withStore(f, {}, async (seq) =>
+      withStore(f, {}, async (bat) => {
+        for (const r of before) {
+          await seq.tokens.learn(r);
+          await bat.tokens.learn(r);
+        }
+        const expected: string[] = [];
+        for (const r of batch) expected.push(await seq.tokens.learn(r));
+        assert.deepEqual(expected, [
+          'learned', 'already', 'learned', 'relearned', 'already', 'relearned', 'not-learned', 'unlearned',
+          'learned', 'unlearned', 'unlearned', 'learned', 'learned', 'learned',
+        ]);
+        assert.deepEqual(await bat.tokens.learnBatch(batch), expected);
+        for (const user of [undefined, 'alice']) {
+          assert.deepEqual(await collect(bat.tokens.dump({ user })), await collect(seq.tokens.dump({ user })), `namespace ${user ?? 'site'}`);
+          assert.deepEqual(await bat.tokens.stats({ user }), await seq.tokens.stats({ user }));
+        }
+        assert.deepEqual(await bat.tokens.users(), ['', 'alice']);
+        assert.deepEqual(await bat.tokens.learnBatch([]), []);
+      }),
+    );
+  });
+
+  test('tokens: scan yields every token of the namespace with its counts, in pages', () =>
+    withStore(f, {}, async (s) => {
+      assert.deepEqual(await collect(s.tokens.scan()), []);
+      const many = Array.from({ length: 20_000 }, (_, i) => `t${i}`);
+      await s.tokens.learn({ tokens: many, cls: 'spam', now: T0 });
+      await s.tokens.learn({ tokens: ['t1', 'ünï', 'x y'], cls: 'ham', now: T0 });
+      await s.tokens.learn({ tokens: ['other'], cls: 'ham', user: 'bob', now: T0 });
+      const seen = new Map<string, [number, number]>();
+      const pages = await collect(s.tokens.scan());
+      assert.ok(pages.length >= 2, 'more than one page');
+      for (const p of pages) {
+        assert.equal(p.spam.length, p.tokens.length);
+        assert.equal(p.ham.length, p.tokens.length);
+        p.tokens.forEach((t, i) => seen.set(t, [p.spam[i], p.ham[i]]));
+      }
+      const want = new Map<string, [number, number]>();
+      for (const r of await collect(s.tokens.dump())) if (r.type === 'token') want.set(r.token, [r.spam, r.ham]);
+      assert.equal(seen.size, 20_002);
+      assert.deepEqual(seen, want);
+      assert.deepEqual(seen.get('t1'), [1, 1]);
+      assert.deepEqual(seen.get('ünï'), [0, 1]);
+    }));
+
+  test('tokens: a learnBatch with one bad request writes nothing', () =>
+    withStore(f, {}, async (s) => {
+      const reqs: LearnRequest[] = [
+        { tokens: ['a', 'b'], cls: 'spam', sig: 'm1', now: T0 },
+        { tokens: ['c', ''], cls: 'ham', sig: 'm2', now: T0 },
+      ];
+      await assert.rejects(s.tokens.learnBatch(reqs), { code: 'ERR_INVALID_ARGUMENT' });
+      const st = await s.tokens.stats();
+      assert.deepEqual([st.tokens, st.nspam, st.nham, st.signatures], [0, 0, 0, 0]);
+      assert.equal(await s.tokens.isLearned('m1'), undefined);
     }));
 
   test('tokens: empty and non-string tokens are rejected with ERR_INVALID_ARGUMENT', () =>

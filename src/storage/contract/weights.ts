@@ -258,6 +258,80 @@ export function weightContract(f: StoreFactory): void {
       assert.deepEqual(await totals(s.weights), { buckets: 41, nspam: 20, nham: 20, signatures: 40 });
     }));
 
+  test('weights: applyBatch gives the outcomes and weights of the same applies one by one', async () => {
+    const later = T0 + DAY_MS;
+    const before = [upd([1, 2], [0.5, -0.25], { biasDelta: 0.1, sig: 'pre' }), upd([3], [1], { cls: 'ham', sig: 'pre-ham' })];
+    const batch = [
+      upd([1, 4, 4], [0.125, 1, 0.5], { biasDelta: 0.2, sig: 'm1', now: later }),
+      upd([1, 4], [9, 9], { biasDelta: 9, sig: 'm1', now: later }),
+      upd([2, 5], [-0.5, 0.75], { biasDelta: -0.1, cls: 'ham', sig: 'm2', now: later }),
+      upd([2, 5], [1, -0.75], { biasDelta: 0.3, cls: 'spam', sig: 'm2', now: later }),
+      upd([1, 2], [0.5, -0.25], { biasDelta: 0.1, sig: 'pre', now: later }),
+      upd([1, 2], [-1, 0.5], { biasDelta: -0.2, cls: 'ham', sig: 'pre', now: later }),
+      upd([3], [-1], { cls: 'spam', sig: 'pre-ham', delta: -1, now: later }),
+      upd([3], [-1], { cls: 'ham', sig: 'pre-ham', delta: -1, now: later }),
+      upd([6], [0.25], { delta: -1, now: later }),
+      upd([6, 7], [0.5, 2], { sig: 'm3', user: 'alice', now: later }),
+    ];
+    await withStore(f, {}, async (seq) =>
+      withStore(f, {}, async (bat) => {
+        for (const u of before) {
+          await seq.weights.apply(u);
+          await bat.weights.apply(u);
+        }
+        const expected: string[] = [];
+        for (const u of batch) expected.push(await seq.weights.apply(u));
+        assert.deepEqual(expected, [
+          'learned', 'already', 'learned', 'relearned', 'already', 'relearned', 'not-learned', 'unlearned', 'unlearned', 'learned',
+        ]);
+        assert.deepEqual(await bat.weights.applyBatch(batch), expected);
+        for (const user of [undefined, 'alice']) {
+          const want = await collect(seq.weights.dump({ user }));
+          const got = await collect(bat.weights.dump({ user }));
+          const weights = (rows: WeightDumpRow[]) => rows.flatMap((r) => (r.type === 'weight' ? [r] : [])).sort((a, b) => a.bucket - b.bucket);
+          assert.deepEqual(weights(got).map((r) => [r.bucket, r.lastDay]), weights(want).map((r) => [r.bucket, r.lastDay]));
+          near(weights(got).map((r) => r.weight), weights(want).map((r) => r.weight));
+          const [gt, wt] = [got[0], want[0]];
+          assert.ok(gt.type === 'totals' && wt.type === 'totals');
+          assert.deepEqual([gt.nspam, gt.nham], [wt.nspam, wt.nham]);
+          near([gt.bias], [wt.bias], 'bias');
+          assert.deepEqual(got.filter((r) => r.type === 'signature'), want.filter((r) => r.type === 'signature'));
+        }
+        assert.deepEqual(await bat.weights.users(), ['', 'alice']);
+        assert.deepEqual(await bat.weights.applyBatch([]), []);
+      }),
+    );
+  });
+
+  test('weights: scan yields every stored weight of the namespace exactly, in pages', () =>
+    withStore(f, {}, async (s) => {
+      assert.deepEqual(await collect(s.weights.scan()), []);
+      const n = 20_000;
+      const buckets = Array.from({ length: n }, (_, i) => i * 7919 + 1);
+      await s.weights.apply(upd(buckets, buckets.map((b) => (b % 2 ? 1 : -1) / (b + 3)), { biasDelta: 0.5 }));
+      await s.weights.apply(upd([2 ** 32 - 1], [1 / 3]));
+      await s.weights.apply(upd([5], [2], { user: 'bob' }));
+      const pages = await collect(s.weights.scan());
+      assert.ok(pages.length >= 2, 'more than one page');
+      const seen = new Map<number, number>();
+      for (const p of pages) p.buckets.forEach((b, i) => seen.set(b, p.weights[i]));
+      const want = new Map<number, number>();
+      for (const r of await collect(s.weights.dump())) if (r.type === 'weight') want.set(r.bucket, r.weight);
+      assert.equal(seen.size, n + 1);
+      assert.deepEqual(seen, want, 'bit-exact weights');
+      assert.equal(seen.get(2 ** 32 - 1), 1 / 3);
+    }));
+
+  test('weights: an applyBatch with one bad update writes nothing', () =>
+    withStore(f, {}, async (s) => {
+      await assert.rejects(
+        s.weights.applyBatch([upd([1], [0.5], { sig: 'ok' }), upd([2], [Number.NaN], { sig: 'bad' })]),
+        { code: 'ERR_INVALID_ARGUMENT' },
+      );
+      assert.deepEqual(await totals(s.weights), { buckets: 0, nspam: 0, nham: 0, signatures: 0 });
+      assert.equal(await s.weights.isLearned('ok'), undefined);
+    }));
+
   test('weights: bad arguments are ERR_INVALID_ARGUMENT and write nothing', () =>
     withStore(f, {}, async (s) => {
       const bad: [string, WeightUpdate][] = [

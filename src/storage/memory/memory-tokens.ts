@@ -9,10 +9,11 @@ import type {
   TokenDumpRow,
   TokenLookup,
   TokenNamespace,
+  TokenPage,
   TokenStats,
   TokenStore,
 } from '../interfaces.ts';
-import { assertTokens, dayOf, namespaceOf, resolvePrune, trimTarget, uniqueTokens } from '../rules.ts';
+import { assertTokens, dayOf, namespaceOf, resolvePrune, SCAN_PAGE, trimTarget, uniqueTokens } from '../rules.ts';
 
 interface TokenRow {
   spam: number;
@@ -61,6 +62,16 @@ export class MemoryTokenStore implements TokenStore {
 
   async learn(req: LearnRequest): Promise<LearnOutcome> {
     assertTokens(req.tokens);
+    return this.#learn(req);
+  }
+
+  /** The reference: sequential learns, after checking every request. */
+  async learnBatch(reqs: readonly LearnRequest[]): Promise<LearnOutcome[]> {
+    for (const r of reqs) assertTokens(r.tokens);
+    return reqs.map((r) => this.#learn(r));
+  }
+
+  #learn(req: LearnRequest): LearnOutcome {
     const ns = this.#space(req.user);
     const tokens = uniqueTokens(req.tokens);
     const day = dayOf(req.now ?? Date.now());
@@ -142,6 +153,15 @@ export class MemoryTokenStore implements TokenStore {
     for (const sig of [...ns.sigs.keys()].sort()) {
       const s = ns.sigs.get(sig);
       if (s) yield { type: 'signature', sig, cls: s.cls, day: s.day };
+    }
+  }
+
+  async *scan(opts: TokenNamespace = {}): AsyncIterable<TokenPage> {
+    const ns = this.#spaces.get(namespaceOf(opts.user));
+    const rows = [...(ns?.tokens ?? [])];
+    for (let i = 0; i < rows.length; i += SCAN_PAGE) {
+      const page = rows.slice(i, i + SCAN_PAGE);
+      yield { tokens: page.map(([t]) => t), spam: page.map(([, r]) => r.spam), ham: page.map(([, r]) => r.ham) };
     }
   }
 

@@ -6,19 +6,21 @@ import type {
   TokenClass,
   TokenNamespace,
   WeightDumpRow,
+  WeightPage,
   WeightLookup,
   WeightPruneOptions,
   WeightStats,
   WeightStore,
   WeightUpdate,
 } from '../interfaces.ts';
-import { namespaceOf } from '../rules.ts';
+import { namespaceOf, SCAN_PAGE } from '../rules.ts';
 import {
   assertBucket,
   assertBuckets,
   assertWeight,
   checkUpdate,
   outcomeOf,
+  type CheckedUpdate,
   resolveWeightPrune,
   totalsChange,
   trimStep,
@@ -73,7 +75,16 @@ export class MemoryWeightStore implements WeightStore {
   }
 
   async apply(update: WeightUpdate): Promise<LearnOutcome> {
-    const u = checkUpdate(update);
+    return this.#apply(checkUpdate(update));
+  }
+
+  /** The reference: sequential applies, after checking every update. */
+  async applyBatch(updates: readonly WeightUpdate[]): Promise<LearnOutcome[]> {
+    const checked = updates.map(checkUpdate);
+    return checked.map((u) => this.#apply(u));
+  }
+
+  #apply(u: CheckedUpdate): LearnOutcome {
     const ns = this.#space(u.ns);
     const prev = u.sig === undefined ? undefined : ns.sigs.get(u.sig)?.cls;
     const outcome = outcomeOf(u, prev);
@@ -161,6 +172,15 @@ export class MemoryWeightStore implements WeightStore {
     for (const sig of [...ns.sigs.keys()].sort()) {
       const s = ns.sigs.get(sig);
       if (s) yield { type: 'signature', sig, cls: s.cls, day: s.day };
+    }
+  }
+
+  async *scan(opts: TokenNamespace = {}): AsyncIterable<WeightPage> {
+    const ns = this.#spaces.get(namespaceOf(opts.user));
+    const rows = [...(ns?.weights ?? [])];
+    for (let i = 0; i < rows.length; i += SCAN_PAGE) {
+      const page = rows.slice(i, i + SCAN_PAGE);
+      yield { buckets: page.map(([b]) => b), weights: page.map(([, r]) => r.weight) };
     }
   }
 

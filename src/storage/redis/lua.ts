@@ -1,5 +1,6 @@
 // Lua scripts that make each multi-key Redis change atomic (a script runs to completion or not at all).
 
+import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from './client.ts';
 
 /**
@@ -221,6 +222,11 @@ export function defineScript(client: RedisClient, name: string, lua: string, num
   client.defineCommand(full, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
   const fn = (client as unknown as Record<string, Call>)[full];
   return (...args) => fn.apply(client, args);
+}
+
+/** Queues a script registered by defineScript on a MULTI or pipeline (ioredis adds defined commands to both). */
+export function queueScript(multi: ChainableCommander, name: string, ...args: Arg[]): void {
+  (multi as unknown as Record<string, (...a: Arg[]) => unknown>)[`winnow_${name}`](...args);
 }
 
 export interface Scripts {

@@ -10,13 +10,15 @@ import type {
   TokenDumpRow,
   TokenLookup,
   TokenNamespace,
+  TokenPage,
   TokenStats,
   TokenStore,
 } from '../interfaces.ts';
-import { assertTokens, dayOf, namespaceOf, PRUNE_BATCH, resolvePrune, trimTarget, uniqueTokens } from '../rules.ts';
+import { assertTokens, dayOf, namespaceOf, PRUNE_BATCH, resolvePrune, SCAN_PAGE, trimTarget, uniqueTokens } from '../rules.ts';
 import type { RedisClient } from './client.ts';
 import type { BayesKeys, RedisKeys } from './keys.ts';
-import type { Scripts } from './lua.ts';
+import { byNamespace } from './batch.ts';
+import { queueScript, type Scripts } from './lua.ts';
 import { execTx } from './tx.ts';
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
@@ -50,13 +52,9 @@ export class RedisTokenStore implements TokenStore {
     };
   }
 
-  async learn(req: LearnRequest): Promise<LearnOutcome> {
-    assertTokens(req.tokens);
-    const ns = namespaceOf(req.user);
-    const k = this.#keys.bayes(ns);
-    // The registry lives outside the namespace's hash tag, so it cannot be in the script; it only lists names.
-    await this.#client.sadd(this.#keys.bayesUsers, ns);
-    const [outcome] = (await this.#scripts.bayesLearn(
+  #learnArgs(req: LearnRequest): (string | number)[] {
+    const k = this.#keys.bayes(namespaceOf(req.user));
+    return [
       k.spam,
       k.ham,
       k.seen,
@@ -71,8 +69,29 @@ export class RedisTokenStore implements TokenStore {
       this.#maxTokens,
       trimTarget(this.#maxTokens),
       ...uniqueTokens(req.tokens),
-    )) as [LearnOutcome, number];
+    ];
+  }
+
+  async learn(req: LearnRequest): Promise<LearnOutcome> {
+    assertTokens(req.tokens);
+    // The registry lives outside the namespace's hash tag, so it cannot be in the script; it only lists names.
+    await this.#client.sadd(this.#keys.bayesUsers, namespaceOf(req.user));
+    const [outcome] = (await this.#scripts.bayesLearn(...this.#learnArgs(req))) as [LearnOutcome, number];
     return outcome;
+  }
+
+  /** One MULTI of learn scripts per namespace: Redis runs it whole or (connection lost before EXEC) not at all. */
+  async learnBatch(reqs: readonly LearnRequest[]): Promise<LearnOutcome[]> {
+    for (const r of reqs) assertTokens(r.tokens);
+    const out: LearnOutcome[] = new Array<LearnOutcome>(reqs.length);
+    for (const [ns, idx] of byNamespace(reqs)) {
+      await this.#client.sadd(this.#keys.bayesUsers, ns);
+      const m = this.#client.multi();
+      for (const i of idx) queueScript(m, 'bayesLearn', ...this.#learnArgs(reqs[i]));
+      const res = (await execTx(m)) as [LearnOutcome, number][];
+      idx.forEach((i, j) => (out[i] = res[j][0]));
+    }
+    return out;
   }
 
   async isLearned(sig: string, opts: TokenNamespace = {}): Promise<TokenClass | undefined> {
@@ -167,6 +186,20 @@ export class RedisTokenStore implements TokenStore {
       }
       if (sigs.length < PRUNE_BATCH) break;
     }
+  }
+
+  /** ZSCAN pages of the last-seen zset, each with its counts (a token may come twice if the zset is resized meanwhile). */
+  async *scan(opts: TokenNamespace = {}): AsyncIterable<TokenPage> {
+    const k = this.#k(opts.user);
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.#client.zscan(k.seen, cursor, 'COUNT', SCAN_PAGE);
+      cursor = next;
+      const tokens = flat.filter((_, i) => i % 2 === 0);
+      if (tokens.length === 0) continue;
+      const [spam, ham] = (await execTx(this.#client.multi().hmget(k.spam, ...tokens).hmget(k.ham, ...tokens))) as (string | null)[][];
+      yield { tokens, spam: spam.map(num), ham: ham.map(num) };
+    } while (cursor !== '0');
   }
 
   /** One MULTI per batch of rows. */

@@ -7,25 +7,28 @@ import type {
   TokenClass,
   TokenNamespace,
   WeightDumpRow,
+  WeightPage,
   WeightLookup,
   WeightPruneOptions,
   WeightStats,
   WeightStore,
   WeightUpdate,
 } from '../interfaces.ts';
-import { namespaceOf, PRUNE_BATCH, trimTarget } from '../rules.ts';
+import { namespaceOf, PRUNE_BATCH, SCAN_PAGE, trimTarget } from '../rules.ts';
 import {
   assertBucket,
   assertBuckets,
   assertWeight,
   checkUpdate,
+  type CheckedUpdate,
   resolveWeightPrune,
   WEIGHT_EPSILON,
   WEIGHT_TRIM_BATCH,
 } from '../weight-rules.ts';
 import type { RedisClient } from './client.ts';
 import type { RedisKeys, WeightKeys } from './keys.ts';
-import type { Scripts } from './lua.ts';
+import { byNamespace } from './batch.ts';
+import { queueScript, type Scripts } from './lua.ts';
 import { MAX_AGE_FRACTION, type WeightScripts } from './lua-weights.ts';
 import { execTx } from './tx.ts';
 
@@ -73,13 +76,32 @@ export class RedisWeightStore implements WeightStore {
 
   async apply(update: WeightUpdate): Promise<LearnOutcome> {
     const u = checkUpdate(update);
+    // The registry lives outside the namespace's hash tag, so it cannot be in the script; it only lists names.
+    await this.#client.sadd(this.#keys.weightUsers, u.ns);
+    const [outcome] = (await this.#lua.weightsApply(...this.#applyArgs(u))) as [LearnOutcome, number];
+    return outcome;
+  }
+
+  /** One MULTI of apply scripts per namespace: Redis runs it whole or (connection lost before EXEC) not at all. */
+  async applyBatch(updates: readonly WeightUpdate[]): Promise<LearnOutcome[]> {
+    const checked = updates.map(checkUpdate);
+    const out: LearnOutcome[] = new Array<LearnOutcome>(checked.length);
+    for (const [ns, idx] of byNamespace(checked.map((u) => ({ user: u.ns })))) {
+      await this.#client.sadd(this.#keys.weightUsers, ns);
+      const m = this.#client.multi();
+      for (const i of idx) queueScript(m, 'weightsApply', ...this.#applyArgs(checked[i]));
+      const res = (await execTx(m)) as [LearnOutcome, number][];
+      idx.forEach((i, j) => (out[i] = res[j][0]));
+    }
+    return out;
+  }
+
+  #applyArgs(u: CheckedUpdate): (string | number)[] {
     const k = this.#keys.weights(u.ns);
     const pairs: string[] = [];
     // String(double) is the shortest text that parses back to the same double, in JS and in Lua.
     for (let i = 0; i < u.buckets.length; i++) pairs.push(String(u.buckets[i]), String(u.deltas[i]));
-    // The registry lives outside the namespace's hash tag, so it cannot be in the script; it only lists names.
-    await this.#client.sadd(this.#keys.weightUsers, u.ns);
-    const [outcome] = (await this.#lua.weightsApply(
+    return [
       k.weights,
       k.age,
       k.totals,
@@ -96,8 +118,7 @@ export class RedisWeightStore implements WeightStore {
       WEIGHT_TRIM_BATCH,
       String(WEIGHT_EPSILON),
       ...pairs,
-    )) as [LearnOutcome, number];
-    return outcome;
+    ];
   }
 
   async isLearned(sig: string, opts: TokenNamespace = {}): Promise<TokenClass | undefined> {
@@ -187,6 +208,22 @@ export class RedisWeightStore implements WeightStore {
       }
       if (sigs.length < PRUNE_BATCH) break;
     }
+  }
+
+  /** HSCAN pages of the weights hash (a bucket may come twice if the hash is resized meanwhile). */
+  async *scan(opts: TokenNamespace = {}): AsyncIterable<WeightPage> {
+    const k = this.#k(opts.user);
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.#client.hscan(k.weights, cursor, 'COUNT', SCAN_PAGE);
+      cursor = next;
+      const page: WeightPage = { buckets: [], weights: [] };
+      for (let i = 0; i < flat.length; i += 2) {
+        page.buckets.push(Number(flat[i]));
+        page.weights.push(Number(flat[i + 1]));
+      }
+      if (page.buckets.length > 0) yield page;
+    } while (cursor !== '0');
   }
 
   /**

@@ -95,6 +95,14 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX lr_sigs_age ON lr_sigs (ns, day);
   `,
+  // 2 → 3: a weight that ends within WEIGHT_EPSILON (1e-9, weight-rules.ts) of zero is deleted by the database
+  // itself, so an apply needs no second pass over its buckets (that pass was a fifth of a batch's write time).
+  `
+  CREATE TRIGGER lr_weights_zero_ins AFTER INSERT ON lr_weights WHEN abs(NEW.weight) < 1e-9
+    BEGIN DELETE FROM lr_weights WHERE ns = NEW.ns AND bucket = NEW.bucket; END;
+  CREATE TRIGGER lr_weights_zero_upd AFTER UPDATE OF weight ON lr_weights WHEN abs(NEW.weight) < 1e-9
+    BEGIN DELETE FROM lr_weights WHERE ns = NEW.ns AND bucket = NEW.bucket; END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

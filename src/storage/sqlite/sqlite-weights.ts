@@ -8,13 +8,14 @@ import type {
   TokenClass,
   TokenNamespace,
   WeightDumpRow,
+  WeightPage,
   WeightLookup,
   WeightPruneOptions,
   WeightStats,
   WeightStore,
   WeightUpdate,
 } from '../interfaces.ts';
-import { namespaceOf, PRUNE_BATCH } from '../rules.ts';
+import { namespaceOf, PRUNE_BATCH, SCAN_PAGE } from '../rules.ts';
 import {
   assertBucket,
   assertBuckets,
@@ -63,8 +64,10 @@ export class SqliteWeightStore implements WeightStore {
       add: p(`INSERT INTO lr_weights (ns, bucket, weight, day)
         SELECT ?1, value ->> 0, value ->> 1, ?3 FROM json_each(?2) WHERE true
         ON CONFLICT (ns, bucket) DO UPDATE SET weight = weight + excluded.weight, day = excluded.day`),
-      dropZero: p(`DELETE FROM lr_weights WHERE ns = ?1 AND abs(weight) < ${WEIGHT_EPSILON}
-        AND bucket IN (SELECT value ->> 0 FROM json_each(?2))`),
+      // ?2 is [[bucket, delta, day], ...]: a batch's summed deltas, one upsert per distinct bucket.
+      addMany: p(`INSERT INTO lr_weights (ns, bucket, weight, day)
+        SELECT ?1, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?2) WHERE true
+        ON CONFLICT (ns, bucket) DO UPDATE SET weight = weight + excluded.weight, day = excluded.day`),
       totals: p(`UPDATE lr_ns SET bias = bias + ?, nspam = max(nspam + ?, 0), nham = max(nham + ?, 0) WHERE ns = ?`),
       setTotals: p('UPDATE lr_ns SET nspam = ?, nham = ?, bias = ? WHERE ns = ?'),
       setTrimming: p('UPDATE lr_ns SET trimming = ? WHERE ns = ?'),
@@ -83,6 +86,9 @@ export class SqliteWeightStore implements WeightStore {
       putWeight: p(`INSERT INTO lr_weights (ns, bucket, weight, day) VALUES (?, ?, ?, ?)
         ON CONFLICT (ns, bucket) DO UPDATE SET weight = excluded.weight, day = excluded.day`),
       delWeight: p('DELETE FROM lr_weights WHERE ns = ? AND bucket = ?'),
+      // A page as two JSON arrays: one row and two JSON.parse calls instead of SCAN_PAGE row objects.
+      scanPage: p(`SELECT json_group_array(bucket) AS b, json_group_array(weight) AS w, max(bucket) AS last, count(*) AS n
+        FROM (SELECT bucket, weight FROM lr_weights WHERE ns = ?1 AND bucket > ?2 ORDER BY bucket LIMIT ${SCAN_PAGE})`),
       sigCount: p('SELECT count(*) AS n FROM lr_sigs WHERE ns = ?'),
       users: p('SELECT ns FROM lr_ns ORDER BY ns'),
       weightPage: p(`SELECT bucket, weight, day FROM lr_weights WHERE ns = ? AND bucket > ?
@@ -125,10 +131,8 @@ export class SqliteWeightStore implements WeightStore {
         u.sig === undefined ? undefined : (this.#q.sig.get(u.ns, u.sig) as { cls: TokenClass } | undefined)?.cls;
       const outcome = outcomeOf(u, prev);
       if (outcome === 'already' || outcome === 'not-learned') return outcome;
-      if (u.buckets.length > 0) {
-        this.#q.add.run(u.ns, pairs, u.day);
-        this.#q.dropZero.run(u.ns, pairs);
-      }
+      // Weights that end within WEIGHT_EPSILON of zero are deleted by a trigger (migration 3).
+      if (u.buckets.length > 0) this.#q.add.run(u.ns, pairs, u.day);
       const t = totalsChange(u.cls, u.delta, prev);
       this.#q.totals.run(u.biasDelta, t.spam, t.ham, u.ns);
       if (u.sig !== undefined) {
@@ -137,6 +141,53 @@ export class SqliteWeightStore implements WeightStore {
       }
       this.#trimStep(u.ns, false);
       return outcome;
+    });
+  }
+
+  /**
+   * One IMMEDIATE transaction: signatures and totals update by update (so outcomes and the clamping of totals
+   * are those of sequential applies), bucket deltas summed per bucket and written once, in bucket order.
+   */
+  async applyBatch(updates: readonly WeightUpdate[]): Promise<LearnOutcome[]> {
+    const checked = updates.map(checkUpdate);
+    return immediate(this.#db, () => {
+      const sums = new Map<string, Map<number, [delta: number, day: number]>>();
+      const out: LearnOutcome[] = [];
+      for (const u of checked) {
+        let ns = sums.get(u.ns);
+        if (!ns) {
+          this.#q.ensureNs.run(u.ns);
+          ns = new Map();
+          sums.set(u.ns, ns);
+        }
+        const prev = u.sig === undefined ? undefined : (this.#q.sig.get(u.ns, u.sig) as { cls: TokenClass } | undefined)?.cls;
+        const outcome = outcomeOf(u, prev);
+        out.push(outcome);
+        if (outcome === 'already' || outcome === 'not-learned') continue;
+        for (let i = 0; i < u.buckets.length; i++) {
+          const cur = ns.get(u.buckets[i]);
+          if (cur) {
+            cur[0] += u.deltas[i];
+            cur[1] = u.day;
+          } else {
+            ns.set(u.buckets[i], [u.deltas[i], u.day]);
+          }
+        }
+        const t = totalsChange(u.cls, u.delta, prev);
+        this.#q.totals.run(u.biasDelta, t.spam, t.ham, u.ns);
+        if (u.sig !== undefined) {
+          if (outcome === 'unlearned') this.#q.delSig.run(u.ns, u.sig);
+          else this.#q.putSig.run(u.ns, u.sig, u.cls, u.day);
+        }
+      }
+      for (const [ns, buckets] of sums) {
+        if (buckets.size > 0) {
+          const rows = JSON.stringify([...buckets].sort((a, b) => a[0] - b[0]).map(([b, [d, day]]) => [b, d, day]));
+          this.#q.addMany.run(ns, rows);
+        }
+        this.#trimStep(ns, false);
+      }
+      return out;
     });
   }
 
@@ -227,6 +278,18 @@ export class SqliteWeightStore implements WeightStore {
       for (const r of page) yield { type: 'signature', sig: r.sig, cls: r.cls, day: r.day };
       if (page.length < PRUNE_BATCH) break;
       after = page[page.length - 1].sig;
+    }
+  }
+
+  /** Keyset pages, like dump. */
+  async *scan(opts: TokenNamespace = {}): AsyncIterable<WeightPage> {
+    const ns = namespaceOf(opts.user);
+    for (let after = -1; ; ) {
+      const r = this.#q.scanPage.get(ns, after) as { b: string; w: string; last: number | null; n: number };
+      if (r.n === 0) return;
+      yield { buckets: JSON.parse(r.b) as number[], weights: JSON.parse(r.w) as number[] };
+      if (r.n < SCAN_PAGE || r.last === null) return;
+      after = r.last;
     }
   }
 

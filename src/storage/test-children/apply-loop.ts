@@ -1,8 +1,9 @@
-// Child process for crash tests: applies distinct messages to the WeightStore in a loop until killed; argv: sqlite <path> | redis <prefix>.
+// Child process for crash tests: applies distinct messages to the WeightStore in a loop until killed; argv: sqlite <path> | redis <prefix>, then the batch size (1: apply, more: applyBatch).
 
 import { storeConfigSchema } from '../config.ts';
 import { openRedisStore } from '../redis/redis-store.ts';
 import { openSqliteStore } from '../sqlite/sqlite-store.ts';
+import type { WeightUpdate } from '../interfaces.ts';
 import type { Store } from '../store.ts';
 
 /** Buckets per apply: the shared bucket 0, one of PAIR_BUCKETS pair buckets, the rest its own. */
@@ -13,7 +14,8 @@ const FIRST_OWN_BUCKET = 1000;
 const OWN_BUCKETS = BUCKETS_PER_APPLY - 2;
 const limits = { historySize: 10, maxTokens: 1000, maxWeightBuckets: 100_000_000 };
 
-const [backend, target] = process.argv.slice(2);
+const [backend, target, batchArg] = process.argv.slice(2);
+const batchSize = Number(batchArg ?? 1);
 let store: Store;
 if (backend === 'sqlite') {
   store = openSqliteStore(target, limits);
@@ -23,13 +25,18 @@ if (backend === 'sqlite') {
   store = await openRedisStore(cfg, limits);
 }
 
-process.send?.('ready');
-for (let i = 0; ; i++) {
+function update(i: number): WeightUpdate {
   const buckets = [0, 1 + (i % PAIR_BUCKETS)];
   const deltas = [1, 1];
   for (let j = 0; j < OWN_BUCKETS; j++) {
     buckets.push(FIRST_OWN_BUCKET + i * OWN_BUCKETS + j);
     deltas.push(0.5);
   }
-  await store.weights.apply({ buckets, deltas, biasDelta: 1, cls: 'spam', sig: `msg-${i}`, now: Date.now() });
+  return { buckets, deltas, biasDelta: 1, cls: 'spam', sig: `msg-${i}`, now: Date.now() };
+}
+
+process.send?.('ready');
+for (let i = 0; ; i += batchSize) {
+  if (batchSize === 1) await store.weights.apply(update(i));
+  else await store.weights.applyBatch(Array.from({ length: batchSize }, (_, k) => update(i + k)));
 }
