@@ -14,6 +14,7 @@ import type {
   TokenStore,
 } from '../interfaces.ts';
 import { assertTokens, dayOf, namespaceOf, resolvePrune, SCAN_PAGE, trimTarget, uniqueTokens } from '../rules.ts';
+import { expireSignatures, type SignatureMap, signatureRows, sortedUsers } from './signatures.ts';
 
 interface TokenRow {
   spam: number;
@@ -25,7 +26,7 @@ interface Namespace {
   tokens: Map<string, TokenRow>;
   nspam: number;
   nham: number;
-  sigs: Map<string, { cls: TokenClass; day: number }>;
+  sigs: SignatureMap;
 }
 
 /** Trimming order shared by all backends: oldest last-seen day first, then token order. */
@@ -117,13 +118,7 @@ export class MemoryTokenStore implements TokenStore {
       }
     }
     if (ns.tokens.size > this.#maxTokens) tokensRemoved += this.#trim(ns, trimTarget(this.#maxTokens));
-    let signaturesRemoved = 0;
-    for (const [sig, s] of ns.sigs) {
-      if (s.day < p.signatureBeforeDay) {
-        ns.sigs.delete(sig);
-        signaturesRemoved++;
-      }
-    }
+    const signaturesRemoved = expireSignatures(ns.sigs, p.signatureBeforeDay);
     return { tokensRemoved, signaturesRemoved };
   }
 
@@ -139,7 +134,7 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async users(): Promise<string[]> {
-    return [...this.#spaces.keys()].sort();
+    return sortedUsers(this.#spaces);
   }
 
   async *dump(opts: TokenNamespace = {}): AsyncIterable<TokenDumpRow> {
@@ -150,10 +145,7 @@ export class MemoryTokenStore implements TokenStore {
       const row = ns.tokens.get(token);
       if (row) yield { type: 'token', token, spam: row.spam, ham: row.ham, lastSeenDay: row.lastSeenDay };
     }
-    for (const sig of [...ns.sigs.keys()].sort()) {
-      const s = ns.sigs.get(sig);
-      if (s) yield { type: 'signature', sig, cls: s.cls, day: s.day };
-    }
+    yield* signatureRows(ns.sigs);
   }
 
   async *scan(opts: TokenNamespace = {}): AsyncIterable<TokenPage> {

@@ -14,6 +14,7 @@ import type {
   WeightUpdate,
 } from '../interfaces.ts';
 import { namespaceOf, SCAN_PAGE } from '../rules.ts';
+import { expireSignatures, type SignatureMap, signatureRows, sortedUsers } from './signatures.ts';
 import {
   assertBucket,
   assertBuckets,
@@ -37,7 +38,7 @@ interface Namespace {
   bias: number;
   nspam: number;
   nham: number;
-  sigs: Map<string, { cls: TokenClass; day: number }>;
+  sigs: SignatureMap;
   trimming: boolean;
 }
 
@@ -136,13 +137,7 @@ export class MemoryWeightStore implements WeightStore {
       }
     }
     tokensRemoved += this.#trim(ns, true);
-    let signaturesRemoved = 0;
-    for (const [sig, s] of ns.sigs) {
-      if (s.day < p.signatureBeforeDay) {
-        ns.sigs.delete(sig);
-        signaturesRemoved++;
-      }
-    }
+    const signaturesRemoved = expireSignatures(ns.sigs, p.signatureBeforeDay);
     return { tokensRemoved, signaturesRemoved };
   }
 
@@ -158,7 +153,7 @@ export class MemoryWeightStore implements WeightStore {
   }
 
   async users(): Promise<string[]> {
-    return [...this.#spaces.keys()].sort();
+    return sortedUsers(this.#spaces);
   }
 
   async *dump(opts: TokenNamespace = {}): AsyncIterable<WeightDumpRow> {
@@ -169,10 +164,7 @@ export class MemoryWeightStore implements WeightStore {
       const row = ns.weights.get(bucket);
       if (row) yield { type: 'weight', bucket, weight: row.weight, lastDay: row.day };
     }
-    for (const sig of [...ns.sigs.keys()].sort()) {
-      const s = ns.sigs.get(sig);
-      if (s) yield { type: 'signature', sig, cls: s.cls, day: s.day };
-    }
+    yield* signatureRows(ns.sigs);
   }
 
   async *scan(opts: TokenNamespace = {}): AsyncIterable<WeightPage> {

@@ -17,11 +17,10 @@ import type {
 import { assertTokens, dayOf, namespaceOf, PRUNE_BATCH, resolvePrune, SCAN_PAGE, trimTarget, uniqueTokens } from '../rules.ts';
 import type { RedisClient } from './client.ts';
 import type { BayesKeys, RedisKeys } from './keys.ts';
-import { byNamespace } from './batch.ts';
-import { queueScript, type Scripts } from './lua.ts';
+import { scriptPerNamespace } from './batch.ts';
+import type { Scripts } from './lua.ts';
+import { expireSignatures, learnedClass, num, registeredUsers, signatureRows } from './signatures.ts';
 import { execTx } from './tx.ts';
-
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 export class RedisTokenStore implements TokenStore {
   readonly #client: RedisClient;
@@ -83,20 +82,11 @@ export class RedisTokenStore implements TokenStore {
   /** One MULTI of learn scripts per namespace: Redis runs it whole or (connection lost before EXEC) not at all. */
   async learnBatch(reqs: readonly LearnRequest[]): Promise<LearnOutcome[]> {
     for (const r of reqs) assertTokens(r.tokens);
-    const out: LearnOutcome[] = new Array<LearnOutcome>(reqs.length);
-    for (const [ns, idx] of byNamespace(reqs)) {
-      await this.#client.sadd(this.#keys.bayesUsers, ns);
-      const m = this.#client.multi();
-      for (const i of idx) queueScript(m, 'bayesLearn', ...this.#learnArgs(reqs[i]));
-      const res = (await execTx(m)) as [LearnOutcome, number][];
-      idx.forEach((i, j) => (out[i] = res[j][0]));
-    }
-    return out;
+    return scriptPerNamespace(this.#client, this.#keys.bayesUsers, reqs, 'bayesLearn', (i) => this.#learnArgs(reqs[i]));
   }
 
   async isLearned(sig: string, opts: TokenNamespace = {}): Promise<TokenClass | undefined> {
-    const cls = await this.#client.hget(this.#k(opts.user).sigs, sig);
-    return (cls ?? undefined) as TokenClass | undefined;
+    return learnedClass(this.#client, this.#k(opts.user), sig);
   }
 
   /** Trims to trimTarget when over maxTokens, one bounded script call per batch. */
@@ -135,12 +125,7 @@ export class RedisTokenStore implements TokenStore {
       await yieldToLoop();
     }
     tokensRemoved += await this.#cap(k);
-    let signaturesRemoved = 0;
-    for (;;) {
-      const n = num(await this.#scripts.expireBatch(2, k.sigs, k.sigDays, p.signatureBeforeDay, PRUNE_BATCH, '1'));
-      signaturesRemoved += n;
-      if (n < PRUNE_BATCH) break;
-    }
+    const signaturesRemoved = await expireSignatures(this.#scripts, k, p.signatureBeforeDay);
     return { tokensRemoved, signaturesRemoved };
   }
 
@@ -153,7 +138,7 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async users(): Promise<string[]> {
-    return (await this.#client.smembers(this.#keys.bayesUsers)).sort();
+    return registeredUsers(this.#client, this.#keys.bayesUsers);
   }
 
   /** Pages by rank; a namespace being learned into meanwhile is not dumped as one snapshot. */
@@ -175,17 +160,7 @@ export class RedisTokenStore implements TokenStore {
       }
       if (tokens.length < PRUNE_BATCH) break;
     }
-    for (let start = 0; ; start += PRUNE_BATCH) {
-      const page = await this.#client.zrange(k.sigDays, String(start), String(start + PRUNE_BATCH - 1), 'WITHSCORES');
-      if (page.length === 0) break;
-      const sigs = page.filter((_, i) => i % 2 === 0);
-      const classes = await this.#client.hmget(k.sigs, ...sigs);
-      for (let i = 0; i < sigs.length; i++) {
-        const cls = classes[i];
-        if (cls === 'spam' || cls === 'ham') yield { type: 'signature', sig: sigs[i], cls, day: Number(page[2 * i + 1]) };
-      }
-      if (sigs.length < PRUNE_BATCH) break;
-    }
+    yield* signatureRows(this.#client, k);
   }
 
   /** ZSCAN pages of the last-seen zset, each with its counts (a token may come twice if the zset is resized meanwhile). */

@@ -27,12 +27,11 @@ import {
 } from '../weight-rules.ts';
 import type { RedisClient } from './client.ts';
 import type { RedisKeys, WeightKeys } from './keys.ts';
-import { byNamespace } from './batch.ts';
-import { queueScript, type Scripts } from './lua.ts';
+import { scriptPerNamespace } from './batch.ts';
+import type { Scripts } from './lua.ts';
 import { MAX_AGE_FRACTION, type WeightScripts } from './lua-weights.ts';
+import { expireSignatures, learnedClass, num, registeredUsers, signatureRows } from './signatures.ts';
 import { execTx } from './tx.ts';
-
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 /** Same formula as the Lua ageScore: the age zset's score for a bucket. */
 export function ageScore(day: number, weight: number): number {
@@ -85,15 +84,8 @@ export class RedisWeightStore implements WeightStore {
   /** One MULTI of apply scripts per namespace: Redis runs it whole or (connection lost before EXEC) not at all. */
   async applyBatch(updates: readonly WeightUpdate[]): Promise<LearnOutcome[]> {
     const checked = updates.map(checkUpdate);
-    const out: LearnOutcome[] = new Array<LearnOutcome>(checked.length);
-    for (const [ns, idx] of byNamespace(checked.map((u) => ({ user: u.ns })))) {
-      await this.#client.sadd(this.#keys.weightUsers, ns);
-      const m = this.#client.multi();
-      for (const i of idx) queueScript(m, 'weightsApply', ...this.#applyArgs(checked[i]));
-      const res = (await execTx(m)) as [LearnOutcome, number][];
-      idx.forEach((i, j) => (out[i] = res[j][0]));
-    }
-    return out;
+    const spaces = checked.map((u) => ({ user: u.ns }));
+    return scriptPerNamespace(this.#client, this.#keys.weightUsers, spaces, 'weightsApply', (i) => this.#applyArgs(checked[i]));
   }
 
   #applyArgs(u: CheckedUpdate): (string | number)[] {
@@ -122,8 +114,7 @@ export class RedisWeightStore implements WeightStore {
   }
 
   async isLearned(sig: string, opts: TokenNamespace = {}): Promise<TokenClass | undefined> {
-    const cls = await this.#client.hget(this.#k(opts.user).sigs, sig);
-    return (cls ?? undefined) as TokenClass | undefined;
+    return learnedClass(this.#client, this.#k(opts.user), sig);
   }
 
   /** Trims back to trimTarget when over the cap (or mid-trim), one bounded script call per batch. */
@@ -158,12 +149,7 @@ export class RedisWeightStore implements WeightStore {
       if (from !== -1) await yieldToLoop();
     }
     tokensRemoved += await this.#trimToTarget(k);
-    let signaturesRemoved = 0;
-    for (;;) {
-      const n = num(await this.#scripts.expireBatch(2, k.sigs, k.sigDays, p.signatureBeforeDay, PRUNE_BATCH, '1'));
-      signaturesRemoved += n;
-      if (n < PRUNE_BATCH) break;
-    }
+    const signaturesRemoved = await expireSignatures(this.#scripts, k, p.signatureBeforeDay);
     return { tokensRemoved, signaturesRemoved };
   }
 
@@ -176,7 +162,7 @@ export class RedisWeightStore implements WeightStore {
   }
 
   async users(): Promise<string[]> {
-    return (await this.#client.smembers(this.#keys.weightUsers)).sort();
+    return registeredUsers(this.#client, this.#keys.weightUsers);
   }
 
   /** Pages by rank of the age zset; a namespace being applied to meanwhile is not dumped as one snapshot. */
@@ -197,17 +183,7 @@ export class RedisWeightStore implements WeightStore {
       }
       if (buckets.length < PRUNE_BATCH) break;
     }
-    for (let start = 0; ; start += PRUNE_BATCH) {
-      const page = await this.#client.zrange(k.sigDays, String(start), String(start + PRUNE_BATCH - 1), 'WITHSCORES');
-      if (page.length === 0) break;
-      const sigs = page.filter((_, i) => i % 2 === 0);
-      const classes = await this.#client.hmget(k.sigs, ...sigs);
-      for (let i = 0; i < sigs.length; i++) {
-        const cls = classes[i];
-        if (cls === 'spam' || cls === 'ham') yield { type: 'signature', sig: sigs[i], cls, day: Number(page[2 * i + 1]) };
-      }
-      if (sigs.length < PRUNE_BATCH) break;
-    }
+    yield* signatureRows(this.#client, k);
   }
 
   /** HSCAN pages of the weights hash (a bucket may come twice if the hash is resized meanwhile). */

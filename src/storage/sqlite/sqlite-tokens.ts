@@ -1,6 +1,5 @@
 // SQLite TokenStore: one learn is one IMMEDIATE transaction (tokens, totals, signature, cap trim together).
 
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type {
   LearnOutcome,
@@ -17,6 +16,7 @@ import type {
 } from '../interfaces.ts';
 import { assertTokens, dayOf, namespaceOf, PRUNE_BATCH, resolvePrune, SCAN_PAGE, trimTarget, uniqueTokens } from '../rules.ts';
 import { immediate, snapshot } from './database.ts';
+import { deleteInBatches, learnedClass, loadInBatches, namespaces, signatureRows } from './signatures.ts';
 
 /** JSON text of a token list for json_each; lone surrogates become U+FFFD, as they do when a string is bound directly. */
 function tokensJson(tokens: readonly string[]): string {
@@ -243,27 +243,18 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   async isLearned(sig: string, opts: TokenNamespace = {}): Promise<TokenClass | undefined> {
-    return (this.#q.sig.get(namespaceOf(opts.user), sig) as { cls: TokenClass } | undefined)?.cls;
+    return learnedClass(this.#q.sig, namespaceOf(opts.user), sig);
   }
 
   /** Batched, one short transaction per batch, so learners are never locked out for long. */
   async prune(opts: PruneOptions = {}): Promise<PruneResult> {
     const ns = namespaceOf(opts.user);
     const p = resolvePrune(opts);
-    const batched = async (step: () => number): Promise<number> => {
-      let total = 0;
-      for (;;) {
-        const n = immediate(this.#db, step);
-        total += n;
-        if (n < PRUNE_BATCH) return total;
-        await yieldToLoop();
-      }
-    };
-    let tokensRemoved = await batched(() =>
+    let tokensRemoved = await deleteInBatches(this.#db, () =>
       Number(this.#q.pruneRare.run(ns, ns, p.staleBeforeDay, p.rareMax, PRUNE_BATCH).changes),
     );
     tokensRemoved += immediate(this.#db, () => this.#capInTransaction(ns));
-    const signaturesRemoved = await batched(() =>
+    const signaturesRemoved = await deleteInBatches(this.#db, () =>
       Number(this.#q.pruneSigs.run(ns, ns, p.signatureBeforeDay, PRUNE_BATCH).changes),
     );
     return { tokensRemoved, signaturesRemoved };
@@ -285,7 +276,7 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   async users(): Promise<string[]> {
-    return (this.#q.users.all() as { ns: string }[]).map((r) => r.ns);
+    return namespaces(this.#q.users);
   }
 
   /** Keyset pages (no statement held open across yields), so a dump never blocks writers. */
@@ -300,13 +291,7 @@ export class SqliteTokenStore implements TokenStore {
       if (page.length < PRUNE_BATCH) break;
       after = page[page.length - 1].token;
     }
-    after = '';
-    for (;;) {
-      const page = this.#q.sigPage.all(ns, after) as { sig: string; cls: TokenClass; day: number }[];
-      for (const r of page) yield { type: 'signature', sig: r.sig, cls: r.cls, day: r.day };
-      if (page.length < PRUNE_BATCH) break;
-      after = page[page.length - 1].sig;
-    }
+    yield* signatureRows(this.#q.sigPage, ns);
   }
 
   /** Keyset pages, like dump. */
@@ -323,22 +308,7 @@ export class SqliteTokenStore implements TokenStore {
 
   async load(rows: AsyncIterable<TokenDumpRow> | Iterable<TokenDumpRow>, opts: TokenNamespace = {}): Promise<number> {
     const ns = namespaceOf(opts.user);
-    let n = 0;
-    let batch: TokenDumpRow[] = [];
-    const flush = () => {
-      const b = batch;
-      batch = [];
-      immediate(this.#db, () => {
-        this.#q.ensureNs.run(ns);
-        for (const r of b) this.#loadRow(ns, r);
-      });
-    };
-    for await (const row of rows) {
-      n++;
-      batch.push(row);
-      if (batch.length >= PRUNE_BATCH) flush();
-    }
-    flush();
+    const n = await loadInBatches(this.#db, ns, rows, this.#q.ensureNs, (r) => this.#loadRow(ns, r));
     immediate(this.#db, () => this.#capInTransaction(ns));
     return n;
   }

@@ -28,6 +28,7 @@ import {
   WEIGHT_EPSILON,
 } from '../weight-rules.ts';
 import { immediate, snapshot } from './database.ts';
+import { deleteInBatches, learnedClass, loadInBatches, namespaces, signatureRows } from './signatures.ts';
 
 interface NsRow {
   nspam: number;
@@ -213,7 +214,7 @@ export class SqliteWeightStore implements WeightStore {
   }
 
   async isLearned(sig: string, opts: TokenNamespace = {}): Promise<TokenClass | undefined> {
-    return (this.#q.sig.get(namespaceOf(opts.user), sig) as { cls: TokenClass } | undefined)?.cls;
+    return learnedClass(this.#q.sig, namespaceOf(opts.user), sig);
   }
 
   /** Batched, one short transaction per batch, so appliers are never locked out for long. */
@@ -225,22 +226,15 @@ export class SqliteWeightStore implements WeightStore {
     for (let from = Number.MIN_SAFE_INTEGER; ; ) {
       const d = (this.#q.nextStaleDay.get(ns, from, p.staleBeforeDay) as { d: number | null }).d;
       if (d === null) break;
-      for (;;) {
-        const n = immediate(this.#db, () => Number(this.#q.pruneDay.run(ns, d, p.minAbsWeight, PRUNE_BATCH).changes));
-        tokensRemoved += n;
-        if (n < PRUNE_BATCH) break;
-        await yieldToLoop();
-      }
+      tokensRemoved += await deleteInBatches(this.#db, () =>
+        Number(this.#q.pruneDay.run(ns, d, p.minAbsWeight, PRUNE_BATCH).changes),
+      );
       from = d + 1;
     }
     tokensRemoved += await this.#trimToTarget(ns);
-    let signaturesRemoved = 0;
-    for (;;) {
-      const n = immediate(this.#db, () => Number(this.#q.pruneSigs.run(ns, p.signatureBeforeDay, PRUNE_BATCH).changes));
-      signaturesRemoved += n;
-      if (n < PRUNE_BATCH) break;
-      await yieldToLoop();
-    }
+    const signaturesRemoved = await deleteInBatches(this.#db, () =>
+      Number(this.#q.pruneSigs.run(ns, p.signatureBeforeDay, PRUNE_BATCH).changes),
+    );
     return { tokensRemoved, signaturesRemoved };
   }
 
@@ -259,7 +253,7 @@ export class SqliteWeightStore implements WeightStore {
   }
 
   async users(): Promise<string[]> {
-    return (this.#q.users.all() as { ns: string }[]).map((r) => r.ns);
+    return namespaces(this.#q.users);
   }
 
   /** Keyset pages (no statement held open across yields), so a dump never blocks writers. */
@@ -273,12 +267,7 @@ export class SqliteWeightStore implements WeightStore {
       if (page.length < PRUNE_BATCH) break;
       after = page[page.length - 1].bucket;
     }
-    for (let after = ''; ; ) {
-      const page = this.#q.sigPage.all(ns, after) as { sig: string; cls: TokenClass; day: number }[];
-      for (const r of page) yield { type: 'signature', sig: r.sig, cls: r.cls, day: r.day };
-      if (page.length < PRUNE_BATCH) break;
-      after = page[page.length - 1].sig;
-    }
+    yield* signatureRows(this.#q.sigPage, ns);
   }
 
   /** Keyset pages, like dump. */
@@ -296,27 +285,7 @@ export class SqliteWeightStore implements WeightStore {
   /** One transaction per PRUNE_BATCH rows; rows are checked as they arrive. */
   async load(rows: AsyncIterable<WeightDumpRow> | Iterable<WeightDumpRow>, opts: TokenNamespace = {}): Promise<number> {
     const ns = namespaceOf(opts.user);
-    let n = 0;
-    let batch: WeightDumpRow[] = [];
-    const flush = () => {
-      const b = batch;
-      batch = [];
-      immediate(this.#db, () => {
-        this.#q.ensureNs.run(ns);
-        for (const r of b) this.#loadRow(ns, r);
-      });
-    };
-    for await (const row of rows) {
-      if (row.type === 'totals') assertWeight('bias', row.bias);
-      else if (row.type === 'weight') {
-        assertBucket(row.bucket);
-        assertWeight('weight', row.weight);
-      }
-      n++;
-      batch.push(row);
-      if (batch.length >= PRUNE_BATCH) flush();
-    }
-    flush();
+    const n = await loadInBatches(this.#db, ns, rows, this.#q.ensureNs, (r) => this.#loadRow(ns, r), checkRow);
     await this.#trimToTarget(ns);
     return n;
   }
@@ -326,5 +295,13 @@ export class SqliteWeightStore implements WeightStore {
     else if (r.type === 'signature') this.#q.putSig.run(ns, r.sig, r.cls, r.day);
     else if (Math.abs(r.weight) < WEIGHT_EPSILON) this.#q.delWeight.run(ns, r.bucket);
     else this.#q.putWeight.run(ns, r.bucket, r.weight, r.lastDay);
+  }
+}
+
+function checkRow(row: WeightDumpRow): void {
+  if (row.type === 'totals') assertWeight('bias', row.bias);
+  else if (row.type === 'weight') {
+    assertBucket(row.bucket);
+    assertWeight('weight', row.weight);
   }
 }

@@ -1,10 +1,7 @@
 // Child process for crash tests: applies distinct messages to the WeightStore in a loop until killed; argv: sqlite <path> | redis <prefix>, then the batch size (1: apply, more: applyBatch).
 
-import { storeConfigSchema } from '../config.ts';
-import { openRedisStore } from '../redis/redis-store.ts';
-import { openSqliteStore } from '../sqlite/sqlite-store.ts';
 import type { WeightUpdate } from '../interfaces.ts';
-import type { Store } from '../store.ts';
+import { crashLoop } from './crash-loop.ts';
 
 /** Buckets per apply: the shared bucket 0, one of PAIR_BUCKETS pair buckets, the rest its own. */
 const BUCKETS_PER_APPLY = 240;
@@ -13,17 +10,6 @@ const PAIR_BUCKETS = 50;
 const FIRST_OWN_BUCKET = 1000;
 const OWN_BUCKETS = BUCKETS_PER_APPLY - 2;
 const limits = { historySize: 10, maxTokens: 1000, maxWeightBuckets: 100_000_000 };
-
-const [backend, target, batchArg] = process.argv.slice(2);
-const batchSize = Number(batchArg ?? 1);
-let store: Store;
-if (backend === 'sqlite') {
-  store = openSqliteStore(target, limits);
-} else {
-  const cfg = storeConfigSchema.parse({ backend: 'redis', host: '127.0.0.1', port: 6379, prefix: target });
-  if (cfg.backend !== 'redis') throw new Error('unreachable');
-  store = await openRedisStore(cfg, limits);
-}
 
 function update(i: number): WeightUpdate {
   const buckets = [0, 1 + (i % PAIR_BUCKETS)];
@@ -35,8 +21,9 @@ function update(i: number): WeightUpdate {
   return { buckets, deltas, biasDelta: 1, cls: 'spam', sig: `msg-${i}`, now: Date.now() };
 }
 
-process.send?.('ready');
-for (let i = 0; ; i += batchSize) {
-  if (batchSize === 1) await store.weights.apply(update(i));
-  else await store.weights.applyBatch(Array.from({ length: batchSize }, (_, k) => update(i + k)));
-}
+await crashLoop(
+  limits,
+  update,
+  (store, u) => store.weights.apply(u),
+  (store, us) => store.weights.applyBatch(us),
+);
