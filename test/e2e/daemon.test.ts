@@ -98,14 +98,38 @@ test('SIGHUP reloads the config without dropping requests; an invalid reload kee
   }
 });
 
+/**
+ * Starts a POST whose headers the worker has provably received (it answered `100 Continue`), and returns a
+ * function that sends the body and resolves with the status: a request that is in flight for certain.
+ */
+async function requestInFlight(base: string, body: string): Promise<() => Promise<number>> {
+  const req = request(`${base}/checkv2`, { method: 'POST', agent: false, headers: { Expect: '100-continue', 'Content-Length': Buffer.byteLength(body) } });
+  const status = new Promise<number>((resolve, reject) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+  await new Promise<void>((resolve, reject) => {
+    req.once('continue', () => resolve());
+    req.once('error', reject);
+    req.flushHeaders();
+  });
+  return () => {
+    req.end(body);
+    return status;
+  };
+}
+
 test('SIGTERM lets in-flight scans finish', async () => {
   const d = await startDaemon({ workers: 1 });
   try {
     const big = CLEAN.replace('See you at noon.', 'word '.repeat(400_000));
-    const inflight = Array.from({ length: 4 }, () => fetch(`${d.httpUrl}/checkv2`, { method: 'POST', body: big }).then((r) => r.status));
-    await new Promise((r) => setTimeout(r, 30));
+    const pending = await Promise.all(Array.from({ length: 4 }, () => requestInFlight(d.httpUrl, big)));
     d.proc.kill('SIGTERM');
-    assert.deepEqual(await Promise.all(inflight), [200, 200, 200, 200]);
+    await d.waitForLog(/shutting down/);
+    assert.deepEqual(await Promise.all(pending.map((send) => send())), [200, 200, 200, 200]);
   } finally {
     assert.equal(await d.stop(), 0);
   }

@@ -220,55 +220,26 @@ export async function startDnsServer(zones: Zones = {}, opts: DnsServerOptions =
     pendingTimers.add(t);
   }
 
-  const udp: Socket = createSocket({ type: host === '::1' ? 'udp6' : 'udp4' });
-  udp.on('message', (msg: Buffer, rinfo: RemoteInfo) => {
-    const out = handle(msg, true);
-    if (out) later(() => udp.send(out, rinfo.port, rinfo.address));
-  });
-  udp.on('error', () => {
-    // A send to a client that went away (ICMP port unreachable) must not kill the test process.
-  });
-  await new Promise<void>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(opts.port ?? 0, host, () => {
-      udp.off('error', reject);
-      resolve();
-    });
-  });
-  const port = udp.address().port;
-
+  // UDP and TCP share one port number. With port 0 the UDP port is free but the same TCP port may not be
+  // (another test's server): then both are closed and another port is tried, so no socket is left open.
+  let udp!: Socket;
   let tcp: Server | undefined;
+  let port = 0;
   const tcpSockets = new Set<TcpSocket>();
-  if (opts.tcp !== false) {
-    tcp = createServer((sock) => {
-      tcpSockets.add(sock);
-      sock.on('close', () => tcpSockets.delete(sock));
-      sock.on('error', () => sock.destroy());
-      let buf = Buffer.alloc(0);
-      sock.on('data', (chunk: Buffer) => {
-        buf = Buffer.concat([buf, chunk]);
-        while (buf.length >= TCP_LENGTH_PREFIX_BYTES) {
-          const len = buf.readUInt16BE(0);
-          if (buf.length < TCP_LENGTH_PREFIX_BYTES + len) break;
-          const msg = buf.subarray(TCP_LENGTH_PREFIX_BYTES, TCP_LENGTH_PREFIX_BYTES + len);
-          buf = buf.subarray(TCP_LENGTH_PREFIX_BYTES + len);
-          const out = handle(msg, false);
-          if (!out) continue;
-          const prefix = Buffer.alloc(TCP_LENGTH_PREFIX_BYTES);
-          prefix.writeUInt16BE(out.length);
-          later(() => {
-            if (!sock.destroyed) sock.write(Buffer.concat([prefix, out]));
-          });
-        }
-      });
+  for (let attempt = 1; ; attempt++) {
+    udp = await bindUdp(host, opts.port ?? 0, (msg, rinfo) => {
+      const out = handle(msg, true);
+      if (out) later(() => udp.send(out, rinfo.port, rinfo.address));
     });
-    await new Promise<void>((resolve, reject) => {
-      tcp!.once('error', reject);
-      tcp!.listen(port, host, () => {
-        tcp!.off('error', reject);
-        resolve();
-      });
-    });
+    port = udp.address().port;
+    if (opts.tcp === false) break;
+    try {
+      tcp = await listenTcp(host, port, tcpSockets, (msg) => handle(msg, false), later);
+      break;
+    } catch (err) {
+      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      if (opts.port !== undefined || attempt >= MAX_PORT_ATTEMPTS) throw err;
+    }
   }
 
   return {
@@ -325,5 +296,63 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     process.stderr.write(`dns-server: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(2);
+  });
+}
+
+/** Tries this many port numbers when the TCP side of a UDP port chosen by the OS is taken. */
+const MAX_PORT_ATTEMPTS = 10;
+
+function bindUdp(host: string, port: number, onMessage: (msg: Buffer, rinfo: RemoteInfo) => void): Promise<Socket> {
+  const udp = createSocket({ type: host === '::1' ? 'udp6' : 'udp4' });
+  udp.on('message', onMessage);
+  return new Promise<Socket>((resolve, reject) => {
+    udp.once('error', (err) => {
+      udp.close();
+      reject(err);
+    });
+    udp.bind(port, host, () => {
+      udp.removeAllListeners('error');
+      // A send to a client that went away (ICMP port unreachable) must not kill the test process.
+      udp.on('error', () => undefined);
+      resolve(udp);
+    });
+  });
+}
+
+function listenTcp(
+  host: string,
+  port: number,
+  sockets: Set<TcpSocket>,
+  handle: (msg: Buffer) => Buffer | undefined,
+  later: (fn: () => void) => void,
+): Promise<Server> {
+  const tcp = createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => sock.destroy());
+    let buf = Buffer.alloc(0);
+    sock.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      while (buf.length >= TCP_LENGTH_PREFIX_BYTES) {
+        const len = buf.readUInt16BE(0);
+        if (buf.length < TCP_LENGTH_PREFIX_BYTES + len) break;
+        const msg = buf.subarray(TCP_LENGTH_PREFIX_BYTES, TCP_LENGTH_PREFIX_BYTES + len);
+        buf = buf.subarray(TCP_LENGTH_PREFIX_BYTES + len);
+        const out = handle(msg);
+        if (!out) continue;
+        const prefix = Buffer.alloc(TCP_LENGTH_PREFIX_BYTES);
+        prefix.writeUInt16BE(out.length);
+        later(() => {
+          if (!sock.destroyed) sock.write(Buffer.concat([prefix, out]));
+        });
+      }
+    });
+  });
+  return new Promise<Server>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(port, host, () => {
+      tcp.off('error', reject);
+      resolve(tcp);
+    });
   });
 }
