@@ -40,9 +40,10 @@ export async function startDaemon(opts: { config?: string; workers?: number; env
   const base = [
     `data_dir: ${JSON.stringify(dataDir)}`,
     'log: { level: info }',
-    "dns: { servers: ['127.0.0.1:1'], timeout_ms: 200, tries: 1 }",
   ];
   const userConfig = opts.config ?? '';
+  // An unreachable resolver unless the test brings its own (a loopback DNS server): never the system's.
+  if (!/^dns:/m.test(userConfig)) base.push("dns: { servers: ['127.0.0.1:1'], timeout_ms: 200, tries: 1 }");
   // Port 0 cannot be used: node:cluster hands every listen(0) in a worker the same port, so two listeners would clash.
   if (!/^http:/m.test(userConfig)) base.push(`http: { listen: ['127.0.0.1:${await freePort()}'] }`);
   if (!/^controller:/m.test(userConfig)) base.push(`controller: { listen: ['127.0.0.1:${await freePort()}'] }`);
