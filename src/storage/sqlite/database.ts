@@ -65,7 +65,7 @@ export function openDatabase(path: string): DatabaseSync {
     db.exec(`PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     // WAL lets readers run beside one writer across processes; NORMAL sync is still crash-consistent
     // in WAL mode (a power cut may lose the last commits, never corrupt the file).
-    db.exec('PRAGMA journal_mode = WAL');
+    setWalMode(db);
     db.exec('PRAGMA synchronous = NORMAL');
     migrate(db, path);
     return db;
@@ -76,6 +76,26 @@ export function openDatabase(path: string): DatabaseSync {
     throw new WinnowError('ERR_STORE_UNAVAILABLE', `cannot open SQLite store at ${path}: ${(err as Error).message}`, {
       cause: err,
     });
+  }
+}
+
+/** Pause between tries of the switch to WAL when another process holds the fresh file's lock. */
+const WAL_RETRY_DELAY_MS = 20;
+
+/**
+ * Switching a fresh file to WAL needs an exclusive lock, and SQLite does not run the busy handler for it:
+ * two workers opening a new file at once got SQLITE_BUSY here. Retry until the busy timeout is spent.
+ */
+function setWalMode(db: DatabaseSync): void {
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (err) {
+      if (!/locked|busy/i.test((err as Error).message) || Date.now() >= deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, WAL_RETRY_DELAY_MS);
+    }
   }
 }
 
