@@ -1,5 +1,6 @@
 // Records every finished scan: counters (scanned, per action) batched to the store, and one history row per scan.
 
+import { IncidentLog } from '../log/incident-log.ts';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from './context.ts';
 import type { ScanObserver } from './scanner.ts';
@@ -21,7 +22,7 @@ export class ScanRecorder implements ScanObserver {
   readonly #log: Logger;
   #pending: Record<string, number> = {};
   #timer: NodeJS.Timeout | undefined;
-  #failing = false;
+  readonly #incident = new IncidentLog();
 
   constructor(store: Store, log: Logger) {
     this.#store = store;
@@ -53,11 +54,9 @@ export class ScanRecorder implements ScanObserver {
   async #guard(p: Promise<void>): Promise<void> {
     try {
       await p;
-      if (this.#failing) this.#log.info({}, 'store writes recovered');
-      this.#failing = false;
+      this.#incident.succeeded(this.#log, () => 'store writes recovered');
     } catch (err) {
-      if (!this.#failing) this.#log.error({ err: String(err) }, 'store write failed; scan statistics are not being recorded');
-      this.#failing = true;
+      this.#incident.failed(this.#log, 'error', { err: String(err) }, 'store write failed; scan statistics are not being recorded');
     }
   }
 }

@@ -1,5 +1,6 @@
 // The bayes check: classifies the message with the store-backed statistical classifier (BAYES_SPAM / BAYES_HAM scaled by the probability), says why when it cannot, and autolearns from clear verdicts.
 
+import { IncidentLog } from '../../log/incident-log.ts';
 import { defineCheck, type AfterScan } from '../../core/check.ts';
 import type { Logger } from '../../core/context.ts';
 import type { Engine } from '../../core/engine.ts';
@@ -24,8 +25,8 @@ export interface BayesState {
   service: BayesService;
   store: Pick<Store, 'counters'>;
   prune?: { stop(): void; runOnce(): Promise<boolean> };
-  /** True while autolearn writes fail, so the failure is logged once per incident. */
-  autolearnFailing: boolean;
+  /** Autolearn write failures, logged once per incident. */
+  autolearnIncident: IncidentLog;
   log: Logger;
 }
 
@@ -44,11 +45,9 @@ async function autolearn(scan: AfterScan, state: BayesState, config: BayesCheckC
     const outcome = await state.service.learn(scan.message, cls, { user, mode: 'auto' });
     if (outcome === 'learned' || outcome === 'relearned') await state.store.counters.add({ learned: 1, [`learned:${cls}`]: 1 });
     scan.log.debug({ cls, outcome, score: decision.score }, 'autolearn');
-    if (state.autolearnFailing) state.log.info({}, 'autolearn recovered');
-    state.autolearnFailing = false;
+    state.autolearnIncident.succeeded(state.log, () => 'autolearn recovered');
   } catch (err) {
-    if (!state.autolearnFailing) state.log.error({ err: String(err) }, 'autolearn failed; scans go on without learning');
-    state.autolearnFailing = true;
+    state.autolearnIncident.failed(state.log, 'error', { err: String(err) }, 'autolearn failed; scans go on without learning');
   }
 }
 
@@ -62,7 +61,7 @@ export const bayesCheck = defineCheck<BayesSymbol, BayesCheckConfig, BayesState>
   setup({ config, ctx, log }) {
     const service = createBayesService(ctx.store, serviceConfig(config), ctx.clock);
     const prune = config.prune.enabled ? startPruneTimer(ctx.store, config.prune.interval_hours, pruneOptions(config.prune), ctx.clock, log) : undefined;
-    return { service, store: ctx.store, prune, autolearnFailing: false, log };
+    return { service, store: ctx.store, prune, autolearnIncident: new IncidentLog(), log };
   },
   async run(task, state, config) {
     const m = task.message;

@@ -7,7 +7,7 @@ import { version } from '../../version.ts';
 import { SHARED_SPF_KEY, type SharedSpfResult } from '../spf/index.ts';
 import { greylistConfigSchema, toMs, type GreylistConfig } from './config.ts';
 import { clientNet, normalizeRecipient, normalizeSender, tripletKey } from './key.ts';
-import { StoreIncident } from './store-incident.ts';
+import { StoreIncident } from '../../log/incident-log.ts';
 import { AUTO_WHITELIST_REASON, countPass, sightTriplet, type Timing, type TripletOutcome } from './triplets.ts';
 import { closeLists, matchAddress, matchClient, matchSpfPool, openLists, type GreylistLists } from './whitelists.ts';
 

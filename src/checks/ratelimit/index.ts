@@ -2,7 +2,7 @@
 
 import { defineCheck, type SymbolDecl } from '../../core/check.ts';
 import type { ScanRequest } from '../../core/types.ts';
-import { StoreIncident } from '../greylist/store-incident.ts';
+import { StoreIncident } from '../../log/incident-log.ts';
 import { limitSymbol, ratelimitConfigSchema, type RateKeyPart, type RateLimit, type RatelimitConfig } from './config.ts';
 
 export const RATELIMIT_CHECK_NAME = 'ratelimit';

@@ -1,5 +1,6 @@
 // The policy listener's fail-safe: what to answer when a scan cannot decide, logged once per incident rather than per request.
 
+import { IncidentLog } from '../../log/incident-log.ts';
 import type { Logger } from '../../core/context.ts';
 import type { ScanResult } from '../../core/types.ts';
 import { failAction, type FailAction } from './reply.ts';
@@ -22,7 +23,7 @@ export function failedChecks(result: ScanResult): string[] {
 export class FailSafe {
   readonly action: FailAction;
   readonly #log: Logger;
-  #failures = 0;
+  readonly #incident = new IncidentLog();
 
   constructor(action: FailAction, log: Logger) {
     this.action = action;
@@ -30,7 +31,7 @@ export class FailSafe {
   }
 
   get inIncident(): boolean {
-    return this.#failures > 0;
+    return this.#incident.open;
   }
 
   /** The scan threw or timed out: answer the configured action. */
@@ -49,13 +50,11 @@ export class FailSafe {
   }
 
   succeeded(): void {
-    if (this.#failures === 0) return;
-    this.#log.info({ failedRequests: this.#failures }, 'policy scans succeed again; fail-safe incident over');
-    this.#failures = 0;
+    this.#incident.succeeded(this.#log, () => 'policy scans succeed again; fail-safe incident over', 'failedRequests');
   }
 
   #note(fields: Record<string, unknown>, msg: string): void {
-    if (this.#failures++ === 0) this.#log.warn({ ...fields, failAction: this.action }, msg);
+    this.#incident.failed(this.#log, 'warn', { ...fields, failAction: this.action }, msg);
   }
 }
 
