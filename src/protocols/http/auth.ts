@@ -6,7 +6,7 @@ import { FailureThrottle } from './failure-throttle.ts';
 import { validateStoredPassword, verifyPassword } from './password.ts';
 
 export { hashPassword } from './password.ts';
-import { normalizeIp } from './request-headers.ts';
+import { normalizeIp } from '../../net/ip-address.ts';
 
 export interface ControllerAuthConfig {
   /** Read-only access (plain text or `$scrypt$…`). */

@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { acceptsZstd, headerBag, mapRequestHeaders, normalizeIp, parseFlags } from './request-headers.ts';
+import { acceptsZstd, headerBag, mapRequestHeaders, parseFlags } from './request-headers.ts';
 
 /** Headers as Node's headersDistinct gives them (lower-case keys, every value kept). */
 function bag(headers: Record<string, string | string[]>, query = '') {
@@ -62,13 +62,6 @@ for (const ip of badIps) {
     }
   });
 }
-
-test('normalizeIp keeps valid addresses canonical and refuses garbage', () => {
-  assert.equal(normalizeIp(' 10.0.0.1 '), '10.0.0.1');
-  assert.equal(normalizeIp('::1'), '::1');
-  assert.equal(normalizeIp('::FFFF:10.1.2.3'), '10.1.2.3');
-  assert.equal(normalizeIp(''), undefined);
-});
 
 test('parseFlags joins repeated Flags headers, lower-cases and de-duplicates', () => {
   assert.deepEqual(parseFlags(bag({ Flags: ['ZSTD, body_block', 'zstd,,milter'] })), ['zstd', 'body_block', 'milter']);

@@ -1,6 +1,6 @@
 // Maps rspamd scan request headers (and query-string parameters, which rspamd treats as headers) to a ScanRequest (PROTOCOLS.md §3.2).
 
-import { isIP } from 'node:net';
+import { normalizeIp } from '../../net/ip-address.ts';
 import type { ScanRequest } from '../../core/types.ts';
 
 /** Every value a request carries for a header name, headers first, then query-string parameters. */
@@ -68,21 +68,6 @@ export function stripAngles(addr: string): string {
   return t.startsWith('<') && t.endsWith('>') ? t.slice(1, -1).trim() : t;
 }
 
-/** Accepts `1.2.3.4`, `[1.2.3.4]`, `IPv6:…` and IPv4-mapped IPv6; returns the canonical text or undefined when invalid. */
-export function normalizeIp(raw: string): string | undefined {
-  let ip = raw.trim();
-  if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
-  if (/^ipv6:/i.test(ip)) ip = ip.slice(5);
-  const family = isIP(ip);
-  if (family === 0) return undefined;
-  if (family === 6) {
-    // Checks (DNSBLs, greylisting keys) must see one spelling per address; `::ffff:a.b.c.d` is an IPv4 peer.
-    const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-    if (mapped && isIP(mapped[1]) === 4) return mapped[1];
-    return ip.toLowerCase();
-  }
-  return ip;
-}
 
 /** `Flags: pass_all, zstd` → ['pass_all', 'zstd'] (lower-case, every Flags header and value joined). */
 export function parseFlags(bag: HeaderBag): string[] {

@@ -1,7 +1,7 @@
 // Maps one Postfix policy request's attributes (SMTPD_POLICY_README, Postfix 3.7) to an envelope-only ScanRequest.
 
 import type { ScanRequest } from '../../core/types.ts';
-import { normalizeIp } from '../http/request-headers.ts';
+import { normalizeIp } from '../../net/ip-address.ts';
 import type { PolicyAttributes } from './framing.ts';
 
 /** The SMTP states Postfix reports in `protocol_state` (BDAT is reported as DATA). */
