@@ -46,6 +46,8 @@ export interface RspamdOptions {
   normalWorkers: number;
   /** Use the shared loopback Redis on this DB number (Bayes, greylist…); undefined = stock config, which has no Redis. */
   redisDb?: number;
+  /** Run this many proxy workers in milter mode, scanning themselves (`self_scan`), for an MTA; undefined = proxy off. */
+  milterWorkers?: number;
 }
 
 export interface RunningRspamd {
@@ -54,6 +56,8 @@ export interface RunningRspamd {
   scanUrl: string;
   controllerUrl: string;
   dir: string;
+  /** `127.0.0.1:PORT` of the milter (proxy worker), when `milterWorkers` was given. */
+  milterAddress?: string;
   /** Whether the workers loaded the Hyperscan database before the deadline (without it they run PCRE, slower). */
   hyperscan: boolean;
   stop(): Promise<void>;
@@ -77,14 +81,23 @@ function overlay(o: RspamdOptions, ports: { normal: number; controller: number; 
   const files: Record<string, string> = {
     'local.d/worker-normal.inc': `bind_socket = "127.0.0.1:${ports.normal}";\ncount = ${o.normalWorkers};\n`,
     'local.d/worker-controller.inc': `bind_socket = "127.0.0.1:${ports.controller}";\n`,
-    // The proxy (milter) worker is not benchmarked: off, and on loopback should it start anyway.
-    'override.d/worker-proxy.inc': `bind_socket = "127.0.0.1:${ports.proxy}";\ncount = -1;\n`,
+    'override.d/worker-proxy.inc': proxyWorker(o.milterWorkers, ports.proxy),
     'local.d/options.inc': `dns {\n  nameserver = ["${o.dnsAddress}"];\n}\nhs_cache_dir = "${hsDir}";\n`,
     'local.d/logging.inc': 'type = "file";\n',
     'override.d/fuzzy_check.conf': 'enabled = false;\n',
   };
   if (o.redisDb !== undefined) files['local.d/redis.conf'] = `servers = "127.0.0.1:6379";\ndb = "${o.redisDb}";\n`;
   return files;
+}
+
+/**
+ * The proxy worker: off unless asked for (on loopback should it start anyway); in milter mode it scans in-process
+ * (`self_scan`, rspamd's documented single-host setup) instead of forwarding to a normal worker.
+ * The stock section's other keys (reject_message, spam_header, discard/quarantine_on_reject off) stay as shipped.
+ */
+function proxyWorker(workers: number | undefined, port: number): string {
+  if (workers === undefined) return `bind_socket = "127.0.0.1:${port}";\ncount = -1;\n`;
+  return `bind_socket = "127.0.0.1:${port}";\ncount = ${workers};\nmilter = yes;\nupstream "local" {\n  default = yes;\n  self_scan = yes;\n}\n`;
 }
 
 export async function startRspamd(o: RspamdOptions): Promise<RunningRspamd> {
@@ -116,7 +129,7 @@ export async function startRspamd(o: RspamdOptions): Promise<RunningRspamd> {
       'rspamd workers to load Hyperscan',
       () =>
         countLogLines(logFile, /\(main\).*full hyperscan database .*has been loaded/) > 0 ||
-        countLogLines(logFile, /\(normal\).*hyperscan database .*has been loaded/) >= o.normalWorkers,
+        countLogLines(logFile, /\((normal|rspamd_proxy)\).*hyperscan database .*has been loaded/) >= o.normalWorkers + (o.milterWorkers ?? 0),
       HYPERSCAN_READY_TIMEOUT_MS,
       daemon,
     );
@@ -129,6 +142,7 @@ export async function startRspamd(o: RspamdOptions): Promise<RunningRspamd> {
     scanUrl,
     controllerUrl: `http://127.0.0.1:${ports.controller}`,
     dir,
+    milterAddress: o.milterWorkers === undefined ? undefined : `127.0.0.1:${ports.proxy}`,
     hyperscan,
     stop: () => daemon.stop(),
   };

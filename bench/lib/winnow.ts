@@ -43,6 +43,10 @@ export async function startWinnow(o: WinnowOptions): Promise<RunningWinnow> {
     dns: { servers: [o.dnsAddress] },
     http: { listen: [`127.0.0.1:${http}`] },
     controller: { listen: [`127.0.0.1:${controller}`] },
+    // Listeners with fixed default ports stay off unless the bench configures them: they could clash with a peer.
+    policy: { enabled: false },
+    milter: { enabled: false },
+    smtp_front: { enabled: false },
     ...o.extraConfig,
   };
   const configPath = join(dir, 'winnow.yaml');

@@ -1,7 +1,7 @@
 // Policy delegation throughput: the same stream (new greylisting triplets, then their retries) over 8 persistent connections to winnow (SQLite, then Redis) and to postgrey, in one run; prints requests/s and the ratios.
 
 import { parseArgs } from 'node:util';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { builtinChecks } from '../../src/checks/index.ts';
@@ -12,6 +12,7 @@ import { startWinnow } from '../lib/winnow.ts';
 import { waitUntil } from '../lib/wait.ts';
 import { runPass, triplets, type PassResult } from './load.ts';
 import { postgreyAvailable, startPostgrey } from './postgrey.ts';
+import { groupCpuMs } from './cpu.ts';
 import { PolicyClient } from '../../src/protocols/policy/test-client.ts';
 
 /** The issue's floor: requests in one timed run. */
@@ -40,6 +41,8 @@ interface Row {
   system: string;
   newPass: PassResult;
   retryPass: PassResult;
+  /** CPU the server's processes used during the two timed passes (undefined where /proc is missing). */
+  serverCpuMs?: number;
 }
 
 function log(msg: string): void {
@@ -53,17 +56,29 @@ function int(name: string, v: string | undefined, dflt: number, min: number): nu
   return n;
 }
 
-async function measure(system: string, port: number, o: { connections: number; warmup: number; half: number; delayS: number }): Promise<Row> {
+/** `pgid`: the server's process group, whose CPU time is read around each timed pass (not the pause between). */
+async function measure(
+  system: string,
+  port: number,
+  pgid: number,
+  o: { connections: number; warmup: number; half: number; delayS: number },
+): Promise<Row> {
   const target = { host: '127.0.0.1', port };
   const salt = `${system.replace(/\W+/g, '')}${Date.now().toString(36)}`;
   await runPass(target, o.connections, triplets(o.warmup, `${salt}w`));
   const stream = triplets(o.half, salt);
-  log(`${system}: ${o.half} new triplets...`);
-  const newPass = await runPass(target, o.connections, stream);
+  const timed = async (what: string): Promise<{ pass: PassResult; cpuMs?: number }> => {
+    log(`${system}: ${o.half} ${what}... (load average ${loadavg()[0].toFixed(1)})`);
+    const before = groupCpuMs(pgid);
+    const pass = await runPass(target, o.connections, stream);
+    const after = groupCpuMs(pgid);
+    return { pass, cpuMs: before === undefined || after === undefined ? undefined : after - before };
+  };
+  const first = await timed('new triplets');
   await sleep(o.delayS * 1000 + 500);
-  log(`${system}: ${o.half} retries...`);
-  const retryPass = await runPass(target, o.connections, stream);
-  return { system, newPass, retryPass };
+  const retry = await timed('retries');
+  const serverCpuMs = first.cpuMs === undefined || retry.cpuMs === undefined ? undefined : first.cpuMs + retry.cpuMs;
+  return { system, newPass: first.pass, retryPass: retry.pass, serverCpuMs };
 }
 
 function rate(p: { requests: number; elapsedMs: number }): number {
@@ -135,6 +150,7 @@ async function main(): Promise<void> {
       ? 'winnow: no greylist check in this checkout yet: the winnow figures measure the policy adapter + scan pipeline with the default envelope checks (SPF against an NXDOMAIN DNS, multimap...), not greylisting'
       : `winnow: policy requests run ${policyChecks.length > 0 ? `only ${policyChecks.join(', ')}` : 'no check (adapter + pipeline only)'} (settings profile bench_policy)`;
   const rows: Row[] = [];
+  const loadBefore = loadavg();
   const dns = await startNxdomainDns();
   try {
     const backends: { name: string; store: Record<string, unknown>; cleanup?: () => Promise<void> }[] = [];
@@ -161,7 +177,7 @@ async function main(): Promise<void> {
       const w = await startWinnow({ dnsAddress: dns.address, workers, extraConfig });
       try {
         await waitUntil('winnow policy port', () => policyUp(port), WINNOW_POLICY_START_TIMEOUT_MS, w.daemon);
-        rows.push(await measure(b.name, port, o));
+        rows.push(await measure(b.name, port, w.daemon.pid, o));
       } finally {
         await w.stop();
         await b.cleanup?.();
@@ -172,7 +188,7 @@ async function main(): Promise<void> {
       const p = await startPostgrey(o.delayS);
       log(`postgrey ${p.version}: started on 127.0.0.1:${p.port}`);
       try {
-        rows.push(await measure(`postgrey ${p.version}`, p.port, o));
+        rows.push(await measure(`postgrey ${p.version}`, p.port, p.daemon.pid, o));
       } finally {
         await p.stop();
       }
@@ -185,7 +201,7 @@ async function main(): Promise<void> {
   const verbs = (p: PassResult) => Object.entries(p.verbs).map(([k, v]) => `${k} ${v}`).join(', ');
   console.log(
     formatTable(
-      ['system', 'requests', 'req/s', 'new req/s', 'retry req/s', 'vs postgrey', 'replies (new | retry)'],
+      ['system', 'requests', 'req/s', 'new req/s', 'retry req/s', 'vs postgrey', 'server CPU µs/req', 'replies (new | retry)'],
       rows.map((r) => [
         r.system,
         String(total(r).requests),
@@ -193,11 +209,15 @@ async function main(): Promise<void> {
         rate(r.newPass).toFixed(0),
         rate(r.retryPass).toFixed(0),
         pg ? `${(rate(total(r)) / rate(total(pg))).toFixed(2)}x` : '-',
+        r.serverCpuMs === undefined ? '-' : ((r.serverCpuMs * 1000) / total(r).requests).toFixed(0),
         `${verbs(r.newPass)} | ${verbs(r.retryPass)}`,
       ]),
     ),
   );
   console.log(`\n${o.connections} connections, one request at a time each; ${o.warmup} warm-up requests untimed; retries ${o.delayS + 0.5} s after the new pass.`);
+  console.log(`winnow: ${workers} worker process(es). Server CPU: user + system time of the server's processes during the timed passes.`);
+  const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+  console.log(`load average (1, 5, 15 min) at start: ${la(loadBefore)}; at end: ${la(loadavg())} on ${availableParallelism()} cores`);
   console.log(winnowNote);
   if (values.check && pg) {
     const short = rows.filter((r) => r !== pg && rate(total(r)) < TARGET_RATIO * rate(total(pg)));

@@ -11,6 +11,9 @@ import { mimeStructureCheck } from './mime-structure/index.ts';
 import { multimapCheck } from './multimap/multimap.ts';
 import { ratelimitCheck } from './ratelimit/index.ts';
 import { rulesCheck } from './rules/rules.ts';
+import { spamHeadersCheck } from './spam-headers/index.ts';
+import { spamdCheck } from './spamd/index.ts';
+import { spamdRepliesCheck } from './spamd/reply-recorder.ts';
 import { spfCheck } from './spf/index.ts';
 import { subjectCheck } from './subject/index.ts';
 
@@ -27,4 +30,7 @@ export const builtinChecks: readonly AnyCheck[] = [
   bayesCheck,
   ratelimitCheck,
   greylistCheck,
+  spamdCheck,
+  spamdRepliesCheck,
+  spamHeadersCheck,
 ];

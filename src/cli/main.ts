@@ -4,16 +4,19 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.ts';
 import { version } from '../version.ts';
 import { bayesCommand } from './bayes-command.ts';
+import { blacklistCommand } from './blacklist-command.ts';
 import { importBogofilterCommand } from './bogoutil-import.ts';
 import { checksCommand } from './checks-command.ts';
 import { classifyCommand } from './classify-command.ts';
 import { configCommand } from './config-command.ts';
+import { dbCommand } from './db-command.ts';
 import { greylistCommand } from './greylist-command.ts';
 import { learnCommand } from './learn-command.ts';
 import { pwCommand } from './pw-command.ts';
 import { scanCommand } from './scan-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { spfCommand } from './spf-command.ts';
+import { whitelistCommand } from './whitelist-command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('winnow')
@@ -31,6 +34,9 @@ export function buildProgram(): Command {
   program.addCommand(learnCommand());
   program.addCommand(spfCommand());
   program.addCommand(greylistCommand());
+  program.addCommand(dbCommand());
+  program.addCommand(blacklistCommand());
+  program.addCommand(whitelistCommand());
   return program;
 }
 

@@ -5,40 +5,14 @@ import { DEFAULT_THRESHOLDS } from '../core/actions.ts';
 import { DEFAULT_MIME_LIMITS } from '../mime/model.ts';
 import { dnsConfigSchema } from '../dns/config.ts';
 import { storeConfigSchema } from '../storage/config.ts';
-import { parseListenAddress } from '../net/listen-address.ts';
+import { byteSize, listenAddress, listenerSchema } from './fields.ts';
 import { POLICY_STATES } from '../protocols/policy/request.ts';
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_SCAN_TIMEOUT_MS } from '../protocols/policy/server.ts';
+import { milterConfigSchema } from '../protocols/milter/config.ts';
+import { smtpFrontSchema } from '../protocols/smtp-front/config.ts';
 
-const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
-/** A byte size: a number, or a string like `50M`, `512k`. */
-export const byteSize = z.union([
-  z.number().int().nonnegative(),
-  z
-    .string()
-    .regex(/^\s*\d+\s*[kmg]?b?\s*$/i, 'expected a size like 10485760, 512k, 50M or 1G')
-    .transform((s) => {
-      const m = /^\s*(\d+)\s*([kmg]?)b?\s*$/i.exec(s)!;
-      return Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()];
-    }),
-], { error: 'expected a size like 10485760, 512k, 50M or 1G' });
-
-/** `host:port`, `[v6]:port`, or a unix socket path starting with `/`. */
-export const listenAddress = z.string().refine((s) => {
-  try {
-    parseListenAddress(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'expected HOST:PORT (port 0-65535), [IPv6]:PORT or /path/to.sock');
-
-export function listenerSchema(defaultListen: string) {
-  return z.strictObject({
-    enabled: z.boolean().default(true),
-    listen: z.array(listenAddress).min(1).default([defaultListen]),
-  });
-}
+// Kept importable from here: they moved to fields.ts so protocol blocks can use them without an import cycle.
+export { byteSize, listenAddress, listenerSchema };
 
 const threshold = z.number().finite().nullable();
 
@@ -121,6 +95,10 @@ export const configSchema = z.strictObject({
       idle_timeout_ms: DEFAULT_IDLE_TIMEOUT_MS,
       fail_action: 'DUNNO',
     }),
+  /** Milter for Postfix/Sendmail (docs/milter.md); on by default like every listener, on loopback. */
+  milter: milterConfigSchema,
+  /** SMTP front before the real MTA, like OpenBSD spamd (docs/smtp-front.md); on by default, on loopback. */
+  smtp_front: smtpFrontSchema.prefault({}),
   actions: actionsSchema,
   subject_template: z.string().includes('%s', { message: "must contain '%s' where the original subject goes" }).default('***SPAM*** %s'),
   groups: z

@@ -3,7 +3,7 @@
 import type { z } from 'zod';
 import type { Action } from './types.ts';
 import type { ParsedMessage } from '../mime/model.ts';
-import type { ScanRequest, ScanResult } from './types.ts';
+import type { ScanRequest, ScanResult, SymbolResult } from './types.ts';
 import type { ScanContext, Logger } from './context.ts';
 
 export const PHASES = ['connect', 'prefilter', 'filter', 'classifier', 'composite', 'postfilter'] as const;
@@ -34,11 +34,15 @@ export interface CheckTask<S extends string> {
   force(action: Action, message?: string): void;
   /** Adds a header for the MTA to insert. */
   addHeader(name: string, value: string): void;
+  /** Asks the MTA to remove a header: `index` 0 every occurrence, N > 0 the N-th, -N the N-th from the end. */
+  removeHeader(name: string, index: number): void;
   /**
    * The verdict if the scan ended now: the running score and the action it would get (a forced one, else by
    * threshold). Read-only; postfilter checks use it (greylisting only in the greylist score band).
    */
   currentVerdict(): CurrentVerdict;
+  /** The symbols hit so far with their scores, for checks that report the verdict (spam headers). */
+  currentSymbols(): SymbolResult[];
   /** Per-scan scratch space shared between checks (e.g. an SPF result for greylisting). */
   readonly shared: Map<string, unknown>;
 }
@@ -49,6 +53,8 @@ export interface CurrentVerdict {
   action: Action;
   /** True when `action` was forced by a check rather than reached by score. */
   forced: boolean;
+  /** The reject threshold in force, or the highest one set (the result's `requiredScore`). */
+  requiredScore: number;
 }
 
 /** What `afterScan` sees: the request, its parsed message and the final result. */
@@ -82,6 +88,11 @@ export interface CheckDefinition<S extends string = string, C = unknown, St = un
   enabledByDefault?: boolean;
   /** Skip the check for envelope-only requests. */
   needsMessage?: boolean;
+  /**
+   * Run even after the scan stopped early (reject score reached, or a reject forced): for cheap checks that
+   * only report the final verdict, whose output a quarantined or released message still needs.
+   */
+  runsAfterEarlyExit?: boolean;
   /** Schema of this check's config block; its defaults are the check's defaults. */
   configSchema?: z.ZodType<C>;
   /** Symbols it may hit; a function (called after setup) when they come from config or files (rules, multimap). */

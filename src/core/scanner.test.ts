@@ -172,6 +172,14 @@ test('settings profiles switch checks off and change thresholds', async () => {
   assert.ok(ctx.log.records.some((l) => /unknown settings id/.test(l.msg)));
 });
 
+test('an inline settings profile runs only the checks it names and wins over settingsId', async () => {
+  const settings = { quiet: { checksDisabled: ['beta'] } };
+  const r = await scanWith([alpha, beta], MSG, { settings: { checksEnabled: ['beta'] }, settingsId: 'quiet' }, { settings });
+  assert.equal(r.symbols.ALPHA, undefined, 'alpha is not in the inline checksEnabled');
+  assert.ok(r.symbols.BETA, 'the inline profile replaced the named one that disabled beta');
+  assert.equal(r.score, 4);
+});
+
 test('a forced action wins over the score; checks needing a message skip envelope-only requests', async () => {
   const forcer = defineCheck({
     name: 'forcer',

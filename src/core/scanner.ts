@@ -39,8 +39,8 @@ export class Scanner {
     const started = performance.now();
     const config = this.engine.config;
     const log = this.#ctx.log.child(request.queueId ? { queueId: request.queueId } : {});
-    let profile = undefined;
-    if (request.settingsId) {
+    let profile = request.settings;
+    if (profile === undefined && request.settingsId) {
       profile = config.settings[request.settingsId];
       if (!profile) log.warn({ settingsId: request.settingsId }, 'unknown settings id; scanning with defaults');
     }
@@ -75,7 +75,7 @@ export class Scanner {
       symbols: board.results(),
       messages: task.messages,
       addHeaders: task.addHeaders,
-      removeHeaders: [],
+      removeHeaders: task.removeHeaders,
       messageId: message?.messageId,
       forced: task.forced,
       isSkipped: false,

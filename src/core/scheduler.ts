@@ -97,7 +97,7 @@ export class Scheduler {
         }
         waiting.splice(i, 1);
         progressed = true;
-        if (stop() && !c.negative) {
+        if (stop() && !c.negative && !c.def.runsAfterEarlyExit) {
           done.add(c.def.name);
           continue;
         }

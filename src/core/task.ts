@@ -6,8 +6,8 @@ import type { LoadedCheck } from './engine.ts';
 import type { EffectiveSettings } from './settings.ts';
 import type { ScoreBoard } from './scoring.ts';
 import type { SymbolTable } from './symbol-table.ts';
-import type { Action, ForcedAction, HeaderChange, ScanRequest } from './types.ts';
-import { actionForScore, severity } from './actions.ts';
+import type { Action, ForcedAction, HeaderChange, HeaderRemoval, ScanRequest } from './types.ts';
+import { actionForScore, requiredScore, severity } from './actions.ts';
 import type { ParsedMessage } from '../mime/model.ts';
 
 export class Task {
@@ -19,6 +19,7 @@ export class Task {
   readonly settings: EffectiveSettings;
   readonly shared = new Map<string, unknown>();
   readonly addHeaders: HeaderChange[] = [];
+  readonly removeHeaders: HeaderRemoval[] = [];
   readonly messages: Record<string, string> = {};
   forced: ForcedAction | undefined;
   readonly #symbols: SymbolTable;
@@ -62,8 +63,9 @@ export class Task {
   /** The action the scan would end with now: a forced one, else the one the running score reaches. */
   currentVerdict(): CurrentVerdict {
     const score = this.board.total;
-    if (this.forced) return { score, action: this.forced.action, forced: true };
-    return { score, action: actionForScore(score, this.settings.thresholds), forced: false };
+    const required = requiredScore(this.settings.thresholds);
+    if (this.forced) return { score, action: this.forced.action, forced: true, requiredScore: required };
+    return { score, action: actionForScore(score, this.settings.thresholds), forced: false, requiredScore: required };
   }
 
   /** The view a check's `run` receives: `hit` accepts only that check's symbols. */
@@ -91,7 +93,11 @@ export class Task {
       addHeader: (name, value) => {
         task.addHeaders.push({ name, value });
       },
+      removeHeader: (name, index) => {
+        task.removeHeaders.push({ name, index });
+      },
       currentVerdict: () => task.currentVerdict(),
+      currentSymbols: () => Object.values(task.board.results()),
     };
   }
 }

@@ -51,6 +51,8 @@ export interface TestEngineOptions {
   settings?: Record<string, SettingsProfile>;
   ctx?: ScanContext;
   configDir?: string;
+  /** The engine's data_dir (files checks keep state in, e.g. the spamd lists cache); a path that does not exist by default. */
+  dataDir?: string;
 }
 
 export async function testEngine(checks: readonly AnyCheck[], opts: TestEngineOptions = {}): Promise<Engine> {
@@ -68,7 +70,7 @@ export async function testEngine(checks: readonly AnyCheck[], opts: TestEngineOp
     limits: DEFAULT_MIME_LIMITS,
     checks: checkConfigs,
     subjectTemplate: '***SPAM*** %s',
-    dataDir: '/nonexistent-data-dir',
+    dataDir: opts.dataDir ?? '/nonexistent-data-dir',
     configDir: opts.configDir ?? process.cwd(),
   };
   return Engine.create(checks, config, opts.ctx ?? testContext());

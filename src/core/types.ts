@@ -1,5 +1,7 @@
 // The data that crosses the pipeline boundary: what a protocol adapter hands in (ScanRequest) and gets back (ScanResult).
 
+import type { SettingsProfile } from './settings.ts';
+
 /** Actions in rising order of severity; `discard` and `quarantine` are only ever forced, never reached by score. */
 export const ACTIONS = [
   'no action',
@@ -36,12 +38,20 @@ export interface ScanRequest {
   deliverTo?: string;
   /** Named settings profile to apply. */
   settingsId?: string;
+  /** A settings profile given inline by the adapter (the SMTP front runs only its own checks); wins over `settingsId`. */
+  settings?: SettingsProfile;
   /** Run every check: no early exit once the reject threshold is reached. */
   passAll?: boolean;
   /** Raw RFC 5322 message; absent for envelope-only requests (policy, SMTP front). */
   message?: Uint8Array;
   /** Free-form protocol facts (milter macros, TLS version...), lower-case keys. */
   facts?: Record<string, string>;
+  /**
+   * Whether the scan counts in the statistics (`scanned`, per-action counters) and gets a history row; default true.
+   * An adapter sets false for bookkeeping scans that are no message attempt (the SMTP front's per-connection scan),
+   * so thousands of them cannot push real scans out of the history. Checks and their after-scan work run either way.
+   */
+  record?: boolean;
 }
 
 export interface SymbolResult {

@@ -6,9 +6,12 @@ import type { App } from './app.ts';
 import { closeServer, createHttpServer } from '../protocols/http/listen.ts';
 import { createScanHandler } from '../protocols/http/scan-handler.ts';
 import { createControllerHandler } from '../protocols/http/controller-handler.ts';
-import { bayesServiceOf } from '../checks/bayes/index.ts';
+import { controllerDeps } from './controller-deps.ts';
 import { createPolicyServer, drainPolicyServer } from '../protocols/policy/server.ts';
 import { FailSafe } from '../protocols/policy/fail-safe.ts';
+import { drainMilterServer } from '../protocols/milter/server.ts';
+import { milterServerFactory } from '../protocols/milter/from-config.ts';
+import { smtpFrontFactory } from '../protocols/smtp-front/from-config.ts';
 
 export interface ListenerSpec {
   name: string;
@@ -23,6 +26,8 @@ export function listenerSpecs(app: App): ListenerSpec[] {
   const f = app.config.file;
   // One fail-safe per process, shared by every policy address, so an outage is logged once, not once per socket.
   const policyFailSafe = new FailSafe(f.policy.fail_action, app.log.child({ listener: 'policy' }));
+  const milterServer = milterServerFactory(f.milter, app.log.child({ listener: 'milter' }));
+  const smtpFront = smtpFrontFactory(f.smtp_front, app.log.child({ listener: 'smtp-front' }), app.config.dir);
   return [
     {
       name: 'http',
@@ -37,15 +42,7 @@ export function listenerSpecs(app: App): ListenerSpec[] {
       listen: f.controller.listen,
       createServer: (a) =>
         createHttpServer(
-          createControllerHandler({
-            scanner: a.scanner,
-            store: a.store,
-            log: a.log,
-            recorder: a.recorder,
-            bayes: bayesServiceOf(a.engine),
-            maxMessageBytes: f.http.max_message_size,
-            auth: { password: f.controller.password, enablePassword: f.controller.enable_password, secureIp: f.controller.secure_ip },
-          }),
+          createControllerHandler(controllerDeps(a)),
         ),
       drain: (server) => closeServer(server as HttpServer),
     },
@@ -64,6 +61,20 @@ export function listenerSpecs(app: App): ListenerSpec[] {
           idleTimeoutMs: f.policy.idle_timeout_ms,
         }),
       drain: (server) => drainPolicyServer(server),
+    },
+    {
+      name: 'milter',
+      enabled: f.milter.enabled,
+      listen: f.milter.listen,
+      createServer: (a) => milterServer(a.scanner),
+      drain: (server) => drainMilterServer(server),
+    },
+    {
+      name: 'smtp_front',
+      enabled: f.smtp_front.enabled,
+      listen: f.smtp_front.listen,
+      createServer: (a) => smtpFront.create(a.scanner),
+      drain: (server) => smtpFront.drain(server),
     },
   ];
 }

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../core/context.ts';
 import type { FromPrimary, ListenerInfo, ToPrimary } from './messages.ts';
 import { SHUTDOWN_GRACE_MS } from './worker.ts';
+import { handleWorkerRequest, ReloadRunner, WorkerDirectory, type ReloadOutcome } from './primary-link.ts';
 import { builtinChecks } from '../checks/index.ts';
+import { startListScheduleFor, type ListSchedule } from '../checks/spamd/list-schedule.ts';
 import { configPath as findConfigPath, loadConfigFile, type LoadedConfig } from '../config/load.ts';
 import { createLogger } from '../log/logger.ts';
 import { version } from '../version.ts';
@@ -49,12 +51,30 @@ export async function runPrimary(opts: ServeOptions): Promise<void> {
   let reloading = false;
   const crashes: number[] = [];
   const retired = new Set<Worker>();
+  const startedAt = Date.now();
+  const directory = new WorkerDirectory();
+  /** spamd-setup's job (list sources, SPF whitelist): here only, so one process fetches; workers reload the cache file. */
+  let listSchedule: ListSchedule | undefined;
+  let listGeneration = 0;
+  const scheduleLists = (c: LoadedConfig) => {
+    const gen = ++listGeneration;
+    void listSchedule?.stop();
+    listSchedule = undefined;
+    startListScheduleFor(c, log).then(
+      (s) => (stopping || gen !== listGeneration ? void s.stop() : (listSchedule = s)),
+      (err: unknown) => log.error({ err: String(err) }, 'spamd list updates not scheduled'),
+    );
+  };
 
   const workerCount = (c: LoadedConfig) => opts.workers ?? (c.file.workers === 'auto' ? availableParallelism() : c.file.workers);
 
   const fork = (gen: Generation): Promise<{ worker: Worker; ready: Extract<ToPrimary, { type: 'ready' }> }> => {
-    const worker = cluster.fork({ WINNOW_CONFIG_PATH: path ?? '', WINNOW_GENERATION: String(gen.id) });
+    // WINNOW_STARTED_AT: the daemon's start, so the controller's uptime survives reloads.
+    const worker = cluster.fork({ WINNOW_CONFIG_PATH: path ?? '', WINNOW_GENERATION: String(gen.id), WINNOW_STARTED_AT: String(startedAt) });
     gen.workers.add(worker);
+    // Requests from the controller: reloads after a config edit, and worker figures for the status page.
+    worker.on('message', (msg: ToPrimary) => handleWorkerRequest(worker, msg, reloads, directory));
+    worker.once('exit', () => directory.remove(worker.process.pid));
     worker.on('exit', (code, signal) => {
       gen.workers.delete(worker);
       if (stopping || retired.has(worker) || gen !== current) return;
@@ -130,6 +150,7 @@ export async function runPrimary(opts: ServeOptions): Promise<void> {
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    void listSchedule?.stop();
     log.info({ workers: current.workers.size }, 'shutting down: finishing in-flight scans');
     const all = [...Object.values(cluster.workers ?? {})].filter((w): w is Worker => !!w);
     for (const w of all) if (w.isConnected()) w.send({ type: 'shutdown' } satisfies FromPrimary);
@@ -139,8 +160,8 @@ export async function runPrimary(opts: ServeOptions): Promise<void> {
     resolveDone();
   };
 
-  const reload = async () => {
-    if (reloading || stopping) return;
+  const reload = async (): Promise<ReloadOutcome> => {
+    if (reloading || stopping) return { ok: false, error: stopping ? 'the daemon is shutting down' : 'a reload is already running' };
     reloading = true;
     try {
       const next = loadConfigFile(path, builtinChecks);
@@ -149,9 +170,12 @@ export async function runPrimary(opts: ServeOptions): Promise<void> {
       current = started.gen;
       config = next;
       retire(old);
+      scheduleLists(next);
       log.info({ generation: current.id, listeners: started.listeners }, `reloaded: ${summary(started)}`);
+      return { ok: true, generation: current.id };
     } catch (err) {
       log.error({ err: err instanceof Error ? err.message : String(err) }, 'reload failed; keeping the running configuration');
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
     } finally {
       reloading = false;
     }
@@ -159,7 +183,8 @@ export async function runPrimary(opts: ServeOptions): Promise<void> {
 
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGHUP', () => void reload());
+  const reloads = new ReloadRunner(reload);
+  process.on('SIGHUP', () => void reloads.request());
 
   try {
     const started = await startGeneration(1, config);
@@ -168,6 +193,7 @@ export async function runPrimary(opts: ServeOptions): Promise<void> {
       { version, config: path ?? '(embedded defaults)', dataDir: config.dataDir, workers: current.workers.size, listeners: started.listeners, store: started.store },
       `winnow ${version} ready: ${summary(started)}`,
     );
+    scheduleLists(config);
   } catch (err) {
     log.error({ err: err instanceof Error ? err.message : String(err) }, 'startup failed');
     stopping = true;
@@ -184,7 +210,7 @@ function summary(s: { gen: Generation; listeners: ListenerInfo[]; store: string;
 
 /** A unix socket left by a killed daemon would make listen() fail with EADDRINUSE. */
 function removeStaleSockets(c: LoadedConfig, log: Logger): void {
-  const paths = [...c.file.http.listen, ...c.file.controller.listen, ...c.file.policy.listen].filter((a) => a.startsWith('/'));
+  const paths = [...c.file.http.listen, ...c.file.controller.listen, ...c.file.policy.listen, ...c.file.milter.listen].filter((a) => a.startsWith('/'));
   for (const p of paths) {
     if (existsSync(p)) {
       try {

@@ -3,6 +3,7 @@
 import type { Server } from 'node:net';
 import { createApp, type App } from './app.ts';
 import { listenerSpecs } from './listeners.ts';
+import { startWorkerLink } from './worker-link.ts';
 import type { FromPrimary, ListenerInfo, ToPrimary } from './messages.ts';
 import { builtinChecks } from '../checks/index.ts';
 import { loadConfigFile } from '../config/load.ts';
@@ -23,6 +24,8 @@ export async function runWorker(configPath: string | undefined, generation: numb
     const config = loadConfigFile(configPath, builtinChecks);
     const log = createLogger(config.file.log.level, { worker: generation });
     app = await createApp(config, log, { record: true });
+    // Before the listeners: the controller's wiring reads the link (reloads, the worker list).
+    startWorkerLink(generation, app.scanner);
     const listeners: ListenerInfo[] = [];
     for (const spec of listenerSpecs(app)) {
       if (!spec.enabled) continue;

@@ -1,5 +1,6 @@
 // Parses listener addresses from config (`127.0.0.1:11333`, `[::1]:11333`, `/run/winnow/http.sock`) and binds servers to them.
 
+import { chmodSync } from 'node:fs';
 import type { Server } from 'node:net';
 
 export type ListenTarget = { host: string; port: number } | { path: string };
@@ -21,13 +22,24 @@ export function describeAddress(server: Server): string {
   return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
 
+/**
+ * Unix sockets are opened to every local user, as a loopback TCP port is: the MTA's daemons (Postfix's smtpd runs as
+ * `postfix`) must connect whatever our umask. Restrict access with the socket directory's permissions.
+ */
+export const UNIX_SOCKET_MODE = 0o666;
+
 export function listenOn(server: Server, target: ListenTarget): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);
     const done = () => {
       server.off('error', onError);
-      resolve();
+      try {
+        if ('path' in target) chmodSync(target.path, UNIX_SOCKET_MODE);
+        resolve();
+      } catch (err) {
+        reject(err as Error);
+      }
     };
     if ('path' in target) server.listen(target.path, done);
     else server.listen({ host: target.host, port: target.port }, done);

@@ -70,7 +70,14 @@ test(`Redis answers at ${HOST}:${PORT}`, async () => {
   }
 });
 
-storeContract({ backend: 'redis', open });
+storeContract({
+  backend: 'redis',
+  open,
+  openPair: async () => {
+    const prefix = `${runPrefix}${n++}:`;
+    return [await open({}, prefix), await open({}, prefix)];
+  },
+});
 
 describe('redis backend specifics', () => {
   test('every key is under the prefix; keys one script touches share one hash tag', async () => {

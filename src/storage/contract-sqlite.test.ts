@@ -20,6 +20,10 @@ const limits = { historySize: DEFAULT_HISTORY_SIZE, maxTokens: DEFAULT_MAX_TOKEN
 storeContract({
   backend: 'sqlite',
   open: async (l) => openSqliteStore(join(dir, `contract-${n++}.sqlite`), { ...limits, ...l }),
+  openPair: async () => {
+    const path = join(dir, `contract-${n++}.sqlite`);
+    return [openSqliteStore(path, limits), openSqliteStore(path, limits)];
+  },
 });
 
 describe('sqlite backend specifics', () => {

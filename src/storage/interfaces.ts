@@ -33,6 +33,11 @@ export interface HistoryEntry {
 /** Bounded ring of the most recent scan results. */
 export interface HistoryStore {
   push(entry: HistoryEntry): Promise<void>;
+  /**
+   * Appends several entries, oldest first, in one write (one transaction or pipeline): the same ring as pushing
+   * them one by one, for recorders that buffer rows under load.
+   */
+  pushMany(entries: readonly HistoryEntry[]): Promise<void>;
   /** Newest first. */
   recent(limit: number, offset?: number): Promise<HistoryEntry[]>;
   count(): Promise<number>;
@@ -200,6 +205,36 @@ export interface WhitelistStore {
   expire(now: number): Promise<number>;
 }
 
+/** Postgrey's timing for one triplet sighting (all in milliseconds). */
+export interface SightTiming {
+  /** A retry passes once this long after the first sighting. */
+  delayMs: number;
+  /** A triplet that has not passed lives this long after its first sighting; a retry later starts over. */
+  retryWindowMs: number;
+  /** A triplet that has passed lives this long after it was last seen. */
+  passTtlMs: number;
+}
+
+/** Counter of first passes per client network (postgrey's auto-whitelist), kept as a greylist entry under `key`. */
+export interface PassCounter {
+  key: string;
+  ttlMs: number;
+}
+
+export interface GreylistSighting {
+  /** The triplet's entry after this sighting. */
+  entry: GreylistEntry;
+  /** True when no live entry was taken over (none existed, or its retry window had closed). */
+  created: boolean;
+  /** passCount of the entry taken over, 0 when created. */
+  previousPassCount: number;
+  /** When a counter was given and this sighting is the triplet's first pass: the counter after `seen(key, now, ttlMs, 0)`. */
+  counted?: GreylistSeen;
+}
+
+/** What `sightUnlessListed` found: the live whitelist entry (then nothing was written), or the sighting. */
+export type ListedOrSighted = { listed: WhitelistEntry; sighting?: undefined } | { listed?: undefined; sighting: GreylistSighting };
+
 /** Greylist triplets (the key is computed by the caller) and a whitelist of graduated keys. */
 export interface GreylistStore {
   /**
@@ -207,6 +242,19 @@ export interface GreylistStore {
    * now - firstSeen >= minDelayMs (default 0). Either way expiresAt becomes now + ttlMs.
    */
   seen(key: string, now: number, ttlMs: number, minDelayMs?: number): Promise<GreylistSeen>;
+  /**
+   * One postgrey sighting of a triplet in one atomic store operation (rules in greylist-rules.ts `sightEntry`): a
+   * live entry that never passed and whose retry window closed is replaced by a new one; otherwise `seen` with
+   * minDelayMs = delayMs and a life of passTtlMs once the entry passes, else what is left of the retry window.
+   * With `counter`, a first pass (passCount goes 0 → 1) also counts a sighting of the counter entry.
+   */
+  sight(key: string, now: number, timing: SightTiming, counter?: PassCounter): Promise<GreylistSighting>;
+  /**
+   * `whitelist.get(listKey, now)` and, only when that finds no live entry, `sight(key, …)`, as one store operation: one
+   * transaction on SQLite, one script on standalone and Sentinel Redis (two round trips on Redis Cluster, where the
+   * whitelist lives in another hash slot). A policy request's whole greylist decision is then one round trip.
+   */
+  sightUnlessListed(listKey: string, key: string, now: number, timing: SightTiming, counter?: PassCounter): Promise<ListedOrSighted>;
   get(key: string, now: number): Promise<GreylistEntry | undefined>;
   delete(key: string): Promise<boolean>;
   /** Live entries ordered by key. */

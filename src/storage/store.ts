@@ -10,6 +10,8 @@ import type {
   TokenStore,
   WeightStore,
 } from './interfaces.ts';
+import type { SpamdStore } from './spamd-interfaces.ts';
+import type { SeriesStore } from './series-interfaces.ts';
 
 export interface Store {
   counters: CounterStore;
@@ -20,6 +22,10 @@ export interface Store {
   greylist: GreylistStore;
   rate: RateStore;
   fuzzy: FuzzyStore;
+  /** The SMTP front's spamd database (grey tuples, WHITE/TRAPPED IPs, spamtraps). */
+  spamd: SpamdStore;
+  /** Action counts over time for the controller's throughput graph (minute/hour/day roll-ups). */
+  series: SeriesStore;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }

@@ -69,7 +69,8 @@ test('rspamc learn_spam / learn_ham train the classifier until BAYES_SPAM and BA
   }
 
   const spam = await symbols('spam', 1000);
-  assert.match(spam, /Symbol: BAYES_SPAM \(\d+\.\d+\)\[(0\.9\d{3}|1\.0000)\]/, spam);
+  // Options: the probability, then the strongest tokens with their pull (what the UI's explanation shows).
+  assert.match(spam, /Symbol: BAYES_SPAM \(\d+\.\d+\)\[(0\.9\d{3}|1\.0000)(, [^\],]+:[+-]\d\.\d{3})+\]/, spam);
   const score = Number(/Symbol: BAYES_SPAM \((\d+\.\d+)\)/.exec(spam)?.[1]);
   assert.ok(score >= 2.5 && score <= 5, `BAYES_SPAM score ${score}`);
   const ham = await symbols('ham', 1000);

@@ -28,7 +28,7 @@ test('daemon on embedded defaults serves /ping and rejects GTUBE; /stat counts s
     assert.equal((await checkv2(d.httpUrl, SPAM)).action, 'reject');
     assert.equal((await checkv2(d.httpUrl, CLEAN, { IP: '192.0.2.10', From: 'alice@example.com', Rcpt: 'bob@example.org' })).action, 'no action');
     const ready = d.logs.find((l) => /ready:/.test(String(l.msg)))!;
-    assert.match(String(ready.msg), /2 worker\(s\); http 127\.0\.0\.1:\d+, controller 127\.0\.0\.1:\d+, policy 127\.0\.0\.1:\d+; store /);
+    assert.match(String(ready.msg), /2 worker\(s\); http 127\.0\.0\.1:\d+, controller 127\.0\.0\.1:\d+, policy 127\.0\.0\.1:\d+, milter 127\.0\.0\.1:\d+[,;] /);
     // Counters are flushed once a second by each worker.
     let scanned = 0;
     for (let i = 0; i < 40 && scanned < 2; i++) {

@@ -48,6 +48,8 @@ export async function startDaemon(opts: { config?: string; workers?: number; env
   if (!/^http:/m.test(userConfig)) base.push(`http: { listen: ['127.0.0.1:${await freePort()}'] }`);
   if (!/^controller:/m.test(userConfig)) base.push(`controller: { listen: ['127.0.0.1:${await freePort()}'] }`);
   if (!/^policy:/m.test(userConfig)) base.push(`policy: { listen: ['127.0.0.1:${await freePort()}'] }`);
+  if (!/^milter:/m.test(userConfig)) base.push(`milter: { listen: ['127.0.0.1:${await freePort()}'] }`);
+  if (!/^smtp_front:/m.test(userConfig)) base.push(`smtp_front: { listen: ['127.0.0.1:${await freePort()}'] }`);
   writeFileSync(configPath, `${base.join('\n')}\n${userConfig}\n`);
   const proc = spawn(process.execPath, [CLI, 'serve', '--config', configPath, '--workers', String(opts.workers ?? 2)], {
     cwd: REPO_ROOT,

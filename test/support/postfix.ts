@@ -19,13 +19,27 @@ const SWAKS_TIMEOUT_S = 30;
 export interface PostfixOptions {
   /** Restrictions for `smtpd_recipient_restrictions`, e.g. `check_policy_service inet:127.0.0.1:10040`. */
   recipientRestrictions?: string[];
-  /** `smtpd_milters` entries, e.g. `inet:127.0.0.1:11332`. */
+  /** `smtpd_milters` entries, e.g. `inet:127.0.0.1:11332` or `unix:/path/milter.sock`. */
   milters?: string[];
+  /** `milter_default_action` (Postfix 3.7's default is `tempfail`): what a dead or failing milter means. */
+  milterDefaultAction?: 'accept' | 'reject' | 'tempfail' | 'quarantine';
+  /** `milter_protocol` (default 6). */
+  milterProtocol?: '2' | '3' | '4' | '6';
+  /** Also listen on [::1] (same port) with `inet_protocols = all`; needs ::1 on the loopback interface (`hasIpv6Loopback`). */
+  ipv6?: boolean;
   /** More `name = value` lines for main.cf (applied last, so they win). */
   mainCf?: Record<string, string>;
+  /** Also run an smtpd with `smtpd_upstream_proxy_protocol = haproxy` on its own port (`proxyPort`), for a front that sends PROXY headers. */
+  proxyProtocol?: boolean;
 }
 
 export interface SwaksOptions {
+  /** Address swaks connects to: `127.0.0.1` (default) or `::1` (needs `ipv6: true`). */
+  server?: string;
+  /** Port swaks connects to, when not this Postfix's own (e.g. the SMTP front before it). */
+  port?: number;
+  /** Source address for swaks (`--local-interface`), e.g. another loopback address like 127.0.0.5. */
+  localInterface?: string;
   from: string;
   to: string | string[];
   helo?: string;
@@ -34,12 +48,24 @@ export interface SwaksOptions {
   body?: string;
   /** Stop after this SMTP step (`RCPT`, `DATA`...), like swaks's `--quit-after`. */
   quitAfter?: string;
+  /** XCLIENT LOGIN: Postfix then treats the session as SASL-authenticated (needs `smtpd_authorized_xclient_hosts`). */
+  xclientLogin?: string;
 }
 
 export interface SwaksResult {
   /** swaks's exit code: 0 delivered, 23/24/25 rejected at RCPT/DATA/end of data... */
   code: number;
   transcript: string;
+}
+
+/** One entry of `postqueue -j` (Postfix ≥ 3.1): a message still in the queue. */
+export interface QueuedMessage {
+  queue_name: 'maildrop' | 'incoming' | 'active' | 'deferred' | 'hold';
+  queue_id: string;
+  arrival_time: number;
+  message_size: number;
+  sender: string;
+  recipients: { address: string; delay_reason?: string }[];
 }
 
 export interface DeliveredMessage {
@@ -51,12 +77,20 @@ export interface RunningPostfix {
   /** Temp dir: etc/ (main.cf, master.cf), queue/, data/, mail/inbox/ (the maildir), maillog. */
   dir: string;
   port: number;
+  /** Port of the smtpd that expects a PROXY header first (with `proxyProtocol: true`). */
+  proxyPort: number | undefined;
   sendWithSwaks(opts: SwaksOptions): Promise<SwaksResult>;
   deliveredMessages(): DeliveredMessage[];
+  /** How many messages are in the maildir, without reading them (benchmarks poll this). */
+  deliveredCount(): number;
   /** Waits until at least `count` messages were delivered to the maildir. */
   waitForDelivery(count: number, timeoutMs?: number): Promise<DeliveredMessage[]>;
   /** The instance's maillog so far. */
   log(): string;
+  /** Every message still in a queue (`postqueue -j`); a milter's QUARANTINE puts mail in `hold`. */
+  queue(): Promise<QueuedMessage[]>;
+  /** A queued message as `postcat -q` shows it (envelope, headers, body). */
+  postcat(queueId: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -78,10 +112,10 @@ function mainCf(dir: string, owner: { uid: number; gid: number }, opts: PostfixO
     myhostname: 'mx.winnow-test.invalid',
     mydomain: 'winnow-test.invalid',
     myorigin: '$myhostname',
-    // Loopback only, IPv4 only: the port is chosen free on 127.0.0.1.
-    inet_interfaces: '127.0.0.1',
-    inet_protocols: 'ipv4',
-    mynetworks: '127.0.0.0/8',
+    // Loopback only (IPv4, plus ::1 when asked): the port is chosen free on 127.0.0.1.
+    inet_interfaces: opts.ipv6 ? '127.0.0.1, [::1]' : '127.0.0.1',
+    inet_protocols: opts.ipv6 ? 'all' : 'ipv4',
+    mynetworks: opts.ipv6 ? '127.0.0.0/8, [::1]/128' : '127.0.0.0/8',
     // No local delivery, no relaying: the test domain is the only destination, and it is a maildir here.
     mydestination: '',
     relay_domains: '',
@@ -101,7 +135,8 @@ function mainCf(dir: string, owner: { uid: number; gid: number }, opts: PostfixO
     smtpd_relay_restrictions: 'reject_unauth_destination',
     smtpd_recipient_restrictions: (opts.recipientRestrictions ?? []).join(', '),
     smtpd_milters: (opts.milters ?? []).join(', '),
-    milter_protocol: '6',
+    milter_protocol: opts.milterProtocol ?? '6',
+    ...(opts.milterDefaultAction ? { milter_default_action: opts.milterDefaultAction } : {}),
     smtpd_peername_lookup: 'no',
     disable_dns_lookups: 'yes',
     smtp_dns_support_level: 'disabled',
@@ -120,9 +155,9 @@ function mainCf(dir: string, owner: { uid: number; gid: number }, opts: PostfixO
 }
 
 /** Only the services an SMTP-in → maildir path needs; no `smtp`/`lmtp` client exists, and nothing is chrooted. */
-function masterCf(port: number): string {
+function masterCf(port: number, ipv6: boolean, proxyPort?: number): string {
   return `127.0.0.1:${port} inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
+${proxyPort !== undefined ? `127.0.0.1:${proxyPort} inet n - n - - smtpd -o smtpd_upstream_proxy_protocol=haproxy\n` : ''}${ipv6 ? `[::1]:${port} inet n - n - - smtpd\n` : ''}pickup    unix  n - n 60 1 pickup
 cleanup   unix  n - n - 0 cleanup
 qmgr      unix  n - n 300 1 qmgr
 rewrite   unix  - - n - - trivial-rewrite
@@ -171,8 +206,32 @@ async function waitForBanner(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`Postfix did not answer on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
+/** The server's error replies in a swaks transcript (swaks marks them `<**`), without the marker. */
+export function swaksErrorReplies(transcript: string): string[] {
+  return transcript.split('\n').filter((l) => l.startsWith('<**')).map((l) => l.slice(4).trim());
+}
+
+/** A delivered message's header block (up to the first empty line). */
+export function headerBlock(raw: string): string {
+  const end = raw.search(/\r?\n\r?\n/);
+  return end < 0 ? raw : raw.slice(0, end);
+}
+
+/** Unfolded values of every `name:` field (case-insensitive) in a message's header block, in order. */
+export function headerValues(raw: string, name: string): string[] {
+  const unfolded = headerBlock(raw).replace(/\r?\n[ \t]+/g, ' ');
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return [...unfolded.matchAll(new RegExp(`^${escaped}:[ \\t]*(.*)$`, 'gim'))].map((m) => m[1].trim());
+}
+
+/** Whether the loopback interface has ::1 (containers often run without IPv6). */
+export function hasIpv6Loopback(): boolean {
+  return existsSync('/proc/net/if_inet6') && /^0{31}1 /m.test(readFileSync('/proc/net/if_inet6', 'utf8'));
+}
+
 export async function startPostfix(opts: PostfixOptions = {}): Promise<RunningPostfix> {
   assertPostfixInstalled();
+  if (opts.ipv6 && !hasIpv6Loopback()) throw new Error('ipv6: true needs ::1 on the loopback interface, and this machine has none');
   const dir = mkdtempSync(join(tmpdir(), 'winnow-postfix-'));
   // The daemons run as the postfix user and must traverse into the dir; the maildir belongs to that user.
   chmodSync(dir, 0o755);
@@ -188,7 +247,8 @@ export async function startPostfix(opts: PostfixOptions = {}): Promise<RunningPo
   chownSync(join(dir, 'mail'), uid, gid);
   const port = await freePort();
   writeFileSync(join(etc, 'main.cf'), mainCf(dir, { uid, gid }, opts));
-  writeFileSync(join(etc, 'master.cf'), masterCf(port));
+  const proxyPort = opts.proxyProtocol ? await freePort() : undefined;
+  writeFileSync(join(etc, 'master.cf'), masterCf(port, opts.ipv6 ?? false, proxyPort));
   const maildir = join(dir, 'mail', 'inbox');
 
   const started = await run(POSTFIX_BIN, ['-c', etc, 'start']);
@@ -217,17 +277,22 @@ export async function startPostfix(opts: PostfixOptions = {}): Promise<RunningPo
   const instance: RunningPostfix = {
     dir,
     port,
+    proxyPort,
     async sendWithSwaks(s) {
-      const args = ['--server', `127.0.0.1:${port}`, '--from', s.from, '--to', [s.to].flat().join(','), '--timeout', String(SWAKS_TIMEOUT_S)];
+      // --port apart from --server: an IPv6 address has colons of its own.
+      const args = ['--server', s.server ?? '127.0.0.1', '--port', String(s.port ?? port), '--from', s.from, '--to', [s.to].flat().join(','), '--timeout', String(SWAKS_TIMEOUT_S)];
       args.push('--helo', s.helo ?? 'client.winnow-test.invalid');
       // --header replaces swaks's own header of that name (Subject...) instead of adding a second one.
       for (const h of s.headers ?? []) args.push('--header', h);
       if (s.body !== undefined) args.push('--body', s.body);
       if (s.quitAfter) args.push('--quit-after', s.quitAfter);
+      if (s.xclientLogin) args.push('--xclient-login', s.xclientLogin);
+      if (s.localInterface) args.push('--local-interface', s.localInterface);
       const r = await run('swaks', args);
       return { code: r.code, transcript: r.stdout + r.stderr };
     },
     deliveredMessages: delivered,
+    deliveredCount: () => ['new', 'cur'].reduce((n, sub) => n + (existsSync(join(maildir, sub)) ? readdirSync(join(maildir, sub)).length : 0), 0),
     async waitForDelivery(count, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -238,6 +303,16 @@ export async function startPostfix(opts: PostfixOptions = {}): Promise<RunningPo
       }
     },
     log: readLog,
+    async queue() {
+      const r = await run('/usr/sbin/postqueue', ['-c', etc, '-j']);
+      if (r.code !== 0) throw new Error(`postqueue -j failed (${r.code}): ${r.stderr}`);
+      return r.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as QueuedMessage);
+    },
+    async postcat(queueId) {
+      const r = await run('/usr/sbin/postcat', ['-c', etc, '-q', queueId]);
+      if (r.code !== 0) throw new Error(`postcat -q ${queueId} failed (${r.code}): ${r.stderr}`);
+      return r.stdout;
+    },
     async stop() {
       if (stopped) return;
       await run(POSTFIX_BIN, ['-c', etc, 'stop']);

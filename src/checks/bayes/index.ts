@@ -6,6 +6,7 @@ import type { Logger } from '../../core/context.ts';
 import type { Engine } from '../../core/engine.ts';
 import { createBayesService } from '../../classifier/bayes-service.ts';
 import type { BayesService } from '../../classifier/service-types.ts';
+import { TOKEN_OPTIONS, tokenOption } from '../../classifier/token-options.ts';
 import { autolearnClass, keepsBalance } from './autolearn.ts';
 import { bayesConfigSchema, pruneOptions, resolvedCutoffs, serviceConfig, type BayesCheckConfig } from './config.ts';
 import { evidenceFor, type BayesSymbol } from './evidence.ts';
@@ -68,7 +69,8 @@ export const bayesCheck = defineCheck<BayesSymbol, BayesCheckConfig, BayesState>
     if (!m) return;
     const verdict = await state.service.classify(m, { user: state.service.userFor(task.request) });
     const e = evidenceFor(verdict, resolvedCutoffs(config));
-    task.hit(e.symbol, e.options, e.multiplier);
+    // The strongest tokens ride along after the probability, so an explanation of a history row can name them.
+    task.hit(e.symbol, verdict.active ? [...e.options, ...verdict.topTokens.slice(0, TOKEN_OPTIONS).map(tokenOption)] : e.options, e.multiplier);
     if (verdict.active) task.log.debug({ p: verdict.probability, top: verdict.topTokens.slice(0, 5), user: verdict.user }, 'bayes');
   },
   afterScan: autolearn,

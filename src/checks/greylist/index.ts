@@ -8,11 +8,11 @@ import { SHARED_SPF_KEY, type SharedSpfResult } from '../spf/index.ts';
 import { greylistConfigSchema, toMs, type GreylistConfig } from './config.ts';
 import { clientNet, normalizeRecipient, normalizeSender, tripletKey } from './key.ts';
 import { StoreIncident } from '../../log/incident-log.ts';
-import { AUTO_WHITELIST_REASON, countPass, sightTriplet, type Timing, type TripletOutcome } from './triplets.ts';
+import { AUTO_WHITELIST_REASON, graduate, passCounter, sightTriplet, type Timing, type TripletOutcome } from './triplets.ts';
 import { closeLists, matchAddress, matchClient, matchSpfPool, openLists, type GreylistLists } from './whitelists.ts';
 
 export const GREYLIST_CHECK_NAME = 'greylist';
-/** Budget for one run: a few store round trips per recipient; the Redis command timeout is 2 s. */
+/** Budget for one run: one store round trip per recipient (the first also checks the whitelist); the Redis command timeout is 2 s. */
 const GREYLIST_TIMEOUT_MS = 5_000;
 /** An auto-whitelist entry in use is pushed forward at most this often, so a busy client costs no write per message. */
 const AWL_REFRESH_INTERVAL_MS = 86_400_000;
@@ -144,19 +144,24 @@ export const greylistCheck = defineCheck<Sym, GreylistConfig, GreylistState>({
     const sender = config.normalize_sender ? normalizeSender(req.mailFrom) : req.mailFrom.toLowerCase();
     let outcomes: [string, TripletOutcome][];
     try {
-      const wl = await gl.whitelist.get(net, now);
-      if (wl) {
-        const auto = wl.reason.startsWith(AUTO_WHITELIST_REASON);
-        if (auto && wl.expiresAt - now < state.timing.maxAgeMs - AWL_REFRESH_INTERVAL_MS) await gl.whitelist.add(net, now + state.timing.maxAgeMs, wl.reason);
-        state.incident.succeeded(task.log);
-        return auto ? task.hit('GREYLIST_AUTOWL', [net]) : task.hit('GREYLIST_WHITELISTED', ['store', `${net}: ${wl.reason}`]);
-      }
       outcomes = [];
-      for (const r of rcpts) outcomes.push([r, await sightTriplet(gl, tripletKey(net, sender, r), now, state.timing)]);
-      const firstPasses = outcomes.filter(([, o]) => o.state === 'pass' && o.firstPass).length;
-      for (let i = 0; i < firstPasses && config.auto_whitelist_passes > 0; i++) {
-        const count = await countPass(gl, net, now, state.timing.maxAgeMs, config.auto_whitelist_passes);
-        if (count === config.auto_whitelist_passes) task.log.info({ net, count }, 'greylist: client network auto-whitelisted');
+      const counter = config.auto_whitelist_passes > 0 ? passCounter(net, state.timing.maxAgeMs) : undefined;
+      for (const r of rcpts) {
+        // The first sighting also looks the client network up on the store's whitelist, in the same store operation.
+        const listFirst = outcomes.length === 0 ? net : undefined;
+        const sighted = await sightTriplet(gl, tripletKey(net, sender, r), now, state.timing, counter, listFirst);
+        if (sighted.listed) {
+          const wl = sighted.listed;
+          const auto = wl.reason.startsWith(AUTO_WHITELIST_REASON);
+          if (auto && wl.expiresAt - now < state.timing.maxAgeMs - AWL_REFRESH_INTERVAL_MS) await gl.whitelist.add(net, now + state.timing.maxAgeMs, wl.reason);
+          state.incident.succeeded(task.log);
+          return auto ? task.hit('GREYLIST_AUTOWL', [net]) : task.hit('GREYLIST_WHITELISTED', ['store', `${net}: ${wl.reason}`]);
+        }
+        const { outcome, passCount } = sighted;
+        outcomes.push([r, outcome]);
+        if (passCount === undefined) continue;
+        await graduate(gl, net, passCount, now, state.timing.maxAgeMs, config.auto_whitelist_passes);
+        if (passCount === config.auto_whitelist_passes) task.log.info({ net, count: passCount }, 'greylist: client network auto-whitelisted');
       }
       state.incident.succeeded(task.log);
     } catch (err) {

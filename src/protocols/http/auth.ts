@@ -108,4 +108,25 @@ export class Authenticator {
     if (enablePassword !== undefined && (await this.#matches(supplied, password))) return { ok: true, readOnly: true, via: 'password' };
     return fail(password === undefined && enablePassword === undefined ? 'no password configured' : 'wrong password');
   }
+
+  /**
+   * A browser login: the password itself is checked even from secure_ip peers (a wrong one is refused and counted);
+   * an empty one is accepted only from secure_ip peers, which need no password anyway. Throttled like `authorize`.
+   */
+  async login(remoteAddress: string | undefined, supplied: string | undefined): Promise<AuthOutcome> {
+    const secure = this.isSecurePeer(remoteAddress);
+    const peer = normalizeIp(remoteAddress ?? '') ?? String(remoteAddress);
+    const retryAfterMs = this.#throttle.retryAfterMs(peer);
+    if (retryAfterMs > 0) return { ok: false, status: 429, retryAfterMs };
+    const fail = (reason: string): AuthOutcome => {
+      this.#throttle.recordFailure(peer);
+      return { ok: false, status: 401, reason };
+    };
+    const { password, enablePassword } = this.#config;
+    if (supplied === undefined || supplied === '') return secure ? { ok: true, readOnly: false, via: 'secure_ip' } : fail('no password supplied');
+    if (!secure && REFUSED_PASSWORDS.includes(supplied)) return fail('sample password refused for remote access');
+    if (await this.#matches(supplied, enablePassword ?? password)) return { ok: true, readOnly: false, via: 'enable_password' };
+    if (enablePassword !== undefined && (await this.#matches(supplied, password))) return { ok: true, readOnly: true, via: 'password' };
+    return fail(password === undefined && enablePassword === undefined ? 'no password configured' : 'wrong password');
+  }
 }

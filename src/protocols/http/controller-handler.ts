@@ -1,11 +1,8 @@
 // The rspamd-compatible controller port (default 127.0.0.1:11334): stats, metrics, symbols, history and scans behind rspamd's auth rules.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Scanner } from '../../core/scanner.ts';
-import type { BayesService } from '../../classifier/service-types.ts';
-import type { CounterStore, HistoryStore } from '../../storage/interfaces.ts';
+import { randomBytes } from 'node:crypto';
 import { version } from '../../version.ts';
-import { Authenticator, type ControllerAuthConfig } from './auth.ts';
+import { Authenticator } from './auth.ts';
 import {
   actionsJson,
   authJson,
@@ -16,52 +13,30 @@ import {
   symbolsJson,
   symbolStats,
 } from './controller-json.ts';
+import { configEditRoutes } from './config-edit-route.ts';
+import type { ControllerDeps, ControllerRoute, RouteContext, RouteTable } from './controller-types.ts';
 import { parseTarget, runSafely } from './dispatch.ts';
+import { graphRoutes } from './graph-route.ts';
+import { greylistRoutes } from './greylist-route.ts';
+import { historyRoutes } from './history-route.ts';
 import { handleLearn } from './learn-route.ts';
-import type { FailureThrottle } from './failure-throttle.ts';
+import { loginRoutes } from './login-route.ts';
+import { mapsRoutes } from './maps-route.ts';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.ts';
+import { authorizeRequest } from './request-auth.ts';
 import type { HeaderBag } from './request-headers.ts';
 import { HttpError, send, sendJson, sendText } from './respond.ts';
 import { PONG, type RequestHandler } from './scan-handler.ts';
-import { handleScan, type ScanDeps } from './scan-route.ts';
+import { handleScan } from './scan-route.ts';
+import { scanExplainRoutes } from './scan-explain-route.ts';
+import { statusRoutes } from './status-route.ts';
+import { SessionCodec, sessionFingerprint } from './ui-session.ts';
+
+export type { ControllerDeps, ControllerRoute, RouteContext } from './controller-types.ts';
 
 /** Rows `/history` returns when the client names no range, and the most it returns at all. */
 export const DEFAULT_HISTORY_ROWS = 100;
 export const MAX_HISTORY_ROWS = 1_000;
-
-export interface ControllerDeps extends ScanDeps {
-  scanner: Pick<Scanner, 'scan' | 'engine' | 'scheduler'>;
-  store: { counters: CounterStore; history: HistoryStore };
-  auth: ControllerAuthConfig;
-  /** The scan recorder batches counters in memory; flushing it first makes /stat show scans that just finished. */
-  recorder?: { flush(): Promise<void>; count?(deltas: Record<string, number>): void };
-  /** The classifier behind /learnspam, /learnham and /stat's statfiles; undefined when the bayes check is disabled. */
-  bayes?: BayesService;
-  /** Milliseconds since the epoch; defaults to Date.now. */
-  now?: () => number;
-  /** When the daemon started (ms since epoch), for `uptime`; defaults to when the handler was created. */
-  startedAt?: number;
-  /** Injected for tests of the login throttle. */
-  throttle?: FailureThrottle;
-}
-
-export interface RouteContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
-  bag: HeaderBag;
-  /** True when the client authenticated with the read-only password. */
-  readOnly: boolean;
-  uptimeSec: number;
-}
-
-export interface ControllerRoute {
-  /** State-changing: needs enable_password (or password when no enable_password is set). */
-  privileged: boolean;
-  /** Answered without any authentication (liveness probes). */
-  public?: boolean;
-  handle(ctx: RouteContext): Promise<void>;
-}
 
 /** The controller's routing table; the daemon may add routes (learning, fuzzy) with `createControllerHandler(deps, extra)`. */
 export function controllerRoutes(deps: ControllerDeps): Map<string, ControllerRoute> {
@@ -132,6 +107,8 @@ export function controllerRoutes(deps: ControllerDeps): Map<string, ControllerRo
         privileged: false,
         handle: async (c) => {
           const { offset, limit } = historyRange(c.bag);
+          // The recorder writes history rows in batches: this worker's just-finished scans go out first.
+          await deps.recorder?.flush();
           sendJson(c.res, 200, historyJson(await deps.store.history.recent(limit, offset)));
         },
       },
@@ -141,6 +118,8 @@ export function controllerRoutes(deps: ControllerDeps): Map<string, ControllerRo
       {
         privileged: true,
         handle: async ({ res }) => {
+          // Rows still buffered would otherwise reappear after the reset.
+          await deps.recorder?.flush();
           await deps.store.history.clear();
           sendJson(res, 200, { success: true });
         },
@@ -168,30 +147,82 @@ export function historyRange(bag: HeaderBag): { offset: number; limit: number } 
   return { offset: from, limit: Math.min(to - from + 1, MAX_HISTORY_ROWS) };
 }
 
+/** Route key and parameters of a path: `/stat` → `stat`; `/api/maps/3` → `api/maps` + `['3']`; `/` → `` (the UI). */
+export function routeOf(pathname: string): { key: string; params: string[] } {
+  let segments: string[];
+  try {
+    segments = pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  } catch {
+    throw new HttpError(400, 'malformed percent-encoding in the path', { code: 'ERR_BAD_REQUEST' });
+  }
+  if (segments.length === 0) return { key: '', params: [] };
+  const first = segments[0].toLowerCase();
+  if (first === 'api') return { key: `api/${(segments[1] ?? '').toLowerCase()}`, params: segments.slice(2) };
+  return { key: first, params: segments.slice(1) };
+}
+
+/** Every route: rspamd's commands, the UI's static files and winnow's own `/api/`. */
+export function allRoutes(deps: ControllerDeps, auth: Authenticator, sessions: SessionCodec, now: () => number): RouteTable {
+  const site = deps.site;
+  const staticRoute: ControllerRoute = {
+    privileged: false,
+    public: true,
+    handle: async ({ req, res, url }) => {
+      if (!site) throw new HttpError(404, 'not found');
+      await site.serve(req, res, url.pathname);
+    },
+  };
+  return new Map<string, ControllerRoute>([
+    ...controllerRoutes(deps),
+    ['', staticRoute],
+    ['index.html', staticRoute],
+    ['assets', staticRoute],
+    ...loginRoutes({ auth, sessions, log: deps.log, now }),
+    ...statusRoutes(deps, now),
+    ...graphRoutes(deps, now),
+    ...historyRoutes(deps),
+    ...scanExplainRoutes(deps),
+    ...configEditRoutes(deps),
+    ...mapsRoutes(deps),
+    ...greylistRoutes(deps, now),
+  ]);
+}
+
 export function createControllerHandler(deps: ControllerDeps, extraRoutes: Map<string, ControllerRoute> = new Map()): RequestHandler {
   const now = deps.now ?? Date.now;
   const startedAt = deps.startedAt ?? now();
   const auth = new Authenticator(deps.auth, deps.throttle);
-  const routes = new Map([...controllerRoutes(deps), ...extraRoutes]);
+  const sessions = new SessionCodec(deps.sessionKey ?? randomBytes(32), sessionFingerprint(deps.auth), now);
+  const routes = new Map([...allRoutes(deps, auth, sessions, now), ...extraRoutes]);
 
   return (req, res) => {
-    void runSafely(req, res, deps.log, async () => {
-      const { command, url, bag } = parseTarget(req);
-      const route = routes.get(command);
-      if (!route) throw new HttpError(404, 'not found');
-      let readOnly = false;
-      if (!route.public) {
-        const outcome = await auth.authorize(req.socket.remoteAddress, bag('Password')[0], route.privileged);
-        if (!outcome.ok) {
-          if (outcome.status === 429) {
-            throw new HttpError(429, 'Too many failed logins', { headers: { 'Retry-After': String(Math.ceil(outcome.retryAfterMs / 1000)) } });
+    let api = false;
+    void runSafely(
+      req,
+      res,
+      deps.log,
+      async () => {
+        const { url, bag } = parseTarget(req);
+        const { key, params } = routeOf(url.pathname);
+        api = key.startsWith('api/');
+        const route = routes.get(key);
+        if (!route) throw new HttpError(404, 'not found', { code: 'ERR_NOT_FOUND' });
+        api = route.api ?? api;
+        const privileged = typeof route.privileged === 'function' ? route.privileged(req.method ?? 'GET') : route.privileged;
+        let access: RouteContext['access'] = { readOnly: false, via: 'public' };
+        if (!route.public) {
+          try {
+            access = await authorizeRequest(req, bag, { privileged, api }, auth, sessions);
+          } catch (err) {
+            if (err instanceof HttpError && err.status !== 429) {
+              deps.log.warn({ peer: req.socket.remoteAddress, route: key, code: err.code, reason: err.message }, 'controller request refused');
+            }
+            throw err;
           }
-          deps.log.warn({ peer: req.socket.remoteAddress, command, reason: outcome.reason }, 'controller login refused');
-          throw new HttpError(401, 'Unauthorized');
         }
-        readOnly = outcome.readOnly;
-      }
-      await route.handle({ req, res, url, bag, readOnly, uptimeSec: (now() - startedAt) / 1000 });
-    });
+        await route.handle({ req, res, url, bag, params, readOnly: access.readOnly, access, uptimeSec: (now() - startedAt) / 1000 });
+      },
+      () => (api ? 'api' : 'rspamd'),
+    );
   };
 }

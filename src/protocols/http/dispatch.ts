@@ -5,7 +5,7 @@ import type { Logger } from '../../core/context.ts';
 import { isWinnowError } from '../../errors.ts';
 import { ClientGone } from './body.ts';
 import { headerBag, type HeaderBag } from './request-headers.ts';
-import { HttpError, sendError } from './respond.ts';
+import { HttpError, sendError, type ErrorStyle } from './respond.ts';
 
 export interface ParsedTarget {
   /** First path segment, lower-cased (rspamd matches commands case-insensitively). */
@@ -28,7 +28,14 @@ export const INVALID_COMMAND = (): HttpError => new HttpError(400, 'invalid comm
  * Runs a route and answers any failure: HttpError → its status; WinnowError → its mapped status;
  * anything else → 500 with one log line. A client that vanished gets no reply and no error log.
  */
-export async function runSafely(req: IncomingMessage, res: ServerResponse, log: Logger, route: () => Promise<void>): Promise<void> {
+export async function runSafely(
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: Logger,
+  route: () => Promise<void>,
+  /** Decided once the route is known: winnow's `/api/` routes answer errors in their own shape. */
+  style: () => ErrorStyle = () => 'rspamd',
+): Promise<void> {
   // Only the path is logged: the query string may carry `password=`.
   const path = (req.url ?? '').split('?')[0];
   try {
@@ -40,7 +47,7 @@ export async function runSafely(req: IncomingMessage, res: ServerResponse, log: 
       return;
     }
     if (err instanceof HttpError) {
-      sendError(res, err);
+      sendError(res, err, style());
       return;
     }
     const status = isWinnowError(err) ? err.httpStatus : 500;
@@ -50,6 +57,6 @@ export async function runSafely(req: IncomingMessage, res: ServerResponse, log: 
       res.destroy();
       return;
     }
-    sendError(res, new HttpError(status, message, { domain: 'winnow' }));
+    sendError(res, new HttpError(status, message, { domain: 'winnow', code: isWinnowError(err) ? err.code : undefined }), style());
   }
 }

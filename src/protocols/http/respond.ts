@@ -15,14 +15,61 @@ export class HttpError extends Error {
   readonly domain: string | undefined;
   /** Extra reply headers (e.g. Retry-After). */
   readonly headers: Record<string, string>;
+  /** Stable code (`ERR_…`) for winnow's own API errors. */
+  readonly code: string | undefined;
+  /** The request field an input error is about, and every field's problem when there are several. */
+  readonly field: string | undefined;
+  readonly fields: FieldProblem[];
+  /** Line-level problems of a map or list text. */
+  readonly lines: LineProblem[];
 
-  constructor(status: number, message: string, opts: { domain?: string; headers?: Record<string, string> } = {}) {
+  constructor(status: number, message: string, opts: HttpErrorOptions = {}) {
     super(message);
     this.name = 'HttpError';
     this.status = status;
     this.domain = opts.domain;
     this.headers = opts.headers ?? {};
+    this.code = opts.code;
+    this.fields = opts.fields ?? [];
+    this.field = opts.field ?? this.fields[0]?.field;
+    this.lines = opts.lines ?? [];
   }
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export interface LineProblem {
+  line: number;
+  message: string;
+}
+
+export interface HttpErrorOptions {
+  domain?: string;
+  headers?: Record<string, string>;
+  code?: string;
+  field?: string;
+  fields?: FieldProblem[];
+  lines?: LineProblem[];
+}
+
+/** rspamd's `{"error": text}` for rspamd-compatible routes; `{"error": {code, message, field?…}}` for winnow's `/api/` routes. */
+export type ErrorStyle = 'rspamd' | 'api';
+
+/** The stable code of an error that has none: by HTTP status. */
+export function defaultErrorCode(status: number): string {
+  if (status === 400) return 'ERR_BAD_REQUEST';
+  if (status === 401) return 'ERR_AUTH_REQUIRED';
+  if (status === 403) return 'ERR_FORBIDDEN';
+  if (status === 404) return 'ERR_NOT_FOUND';
+  if (status === 405) return 'ERR_METHOD_NOT_ALLOWED';
+  if (status === 413) return 'ERR_TOO_LARGE';
+  if (status === 415) return 'ERR_UNSUPPORTED_MEDIA_TYPE';
+  if (status === 429) return 'ERR_TOO_MANY_ATTEMPTS';
+  if (status === 501) return 'ERR_NOT_AVAILABLE';
+  return status >= 500 ? 'ERR_INTERNAL' : `ERR_HTTP_${status}`;
 }
 
 /** How the client asked for the reply to be compressed (see request-headers.ts ReplyOptions). */
@@ -71,9 +118,23 @@ export function sendText(res: ServerResponse, status: number, text: string, cont
   send(res, status, text, contentType);
 }
 
-/** `{"error": text}` (plus `error_domain` for scan errors), with the text also in the status line as rspamd does. */
-export function sendError(res: ServerResponse, err: HttpError): void {
-  const body: Record<string, string> = { error: err.message };
-  if (err.domain) body.error_domain = err.domain;
+/**
+ * rspamd style: `{"error": text}` (plus `error_domain` for scan errors, and `fields`/`lines` when an edit was refused),
+ * with the text also in the status line as rspamd does. API style: `{"error": {code, message, field?, fields?, lines?}}`.
+ */
+export function sendError(res: ServerResponse, err: HttpError, style: ErrorStyle = 'rspamd'): void {
+  let body: Record<string, unknown>;
+  if (style === 'api') {
+    const e: Record<string, unknown> = { code: err.code ?? defaultErrorCode(err.status), message: err.message };
+    if (err.field !== undefined) e.field = err.field;
+    if (err.fields.length > 0) e.fields = err.fields;
+    if (err.lines.length > 0) e.lines = err.lines;
+    body = { error: e };
+  } else {
+    body = { error: err.message };
+    if (err.domain) body.error_domain = err.domain;
+    if (err.fields.length > 0) body.fields = err.fields;
+    if (err.lines.length > 0) body.lines = err.lines;
+  }
   send(res, err.status, JSON.stringify(body), 'application/json', { reason: err.message, headers: err.headers });
 }

@@ -2,6 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Action, HeaderChange, ScanResult } from '../../core/types.ts';
 import { failAction, policyAction, replyLine } from './reply.ts';
+import type { AddressInfo } from 'node:net';
+import { MemoryLogger } from '../../log/memory-logger.ts';
+import { FailSafe } from './fail-safe.ts';
+import { createPolicyServer, drainPolicyServer } from './server.ts';
+import { PolicyClient } from './test-client.ts';
 
 function result(action: Action, smtpMessage?: string, addHeaders: HeaderChange[] = []): ScanResult {
   return {
@@ -65,6 +70,50 @@ test('reply: a header name already PREPENDed in this transaction is not repeated
   ]);
   assert.equal(policyAction(r, { alreadyPrepended: new Set(['x-greylist']) }), 'PREPEND X-Two: 2');
   assert.equal(policyAction(r, { alreadyPrepended: new Set(['x-greylist', 'x-two']) }), 'DUNNO');
+});
+
+test('reply: X-Greylist is PREPENDed before the SPF headers, whatever order the checks added them in', () => {
+  const spf = { name: 'Received-SPF', value: 'pass (mx: domain of a@b.example designates 192.0.2.1 as permitted sender)' };
+  const ar = { name: 'Authentication-Results', value: 'mx; spf=pass smtp.mailfrom=b.example' };
+  const grey = { name: 'X-Greylist', value: 'delayed 300 seconds by winnow' };
+  const other = { name: 'X-Other', value: '1' };
+  const r = result('no action', undefined, [other, spf, ar, grey]);
+  assert.equal(policyAction(r), 'PREPEND X-Greylist: delayed 300 seconds by winnow');
+  assert.equal(policyAction(r, { alreadyPrepended: new Set(['x-greylist']) }), `PREPEND Received-SPF: ${spf.value}`);
+  assert.equal(policyAction(r, { alreadyPrepended: new Set(['x-greylist', 'received-spf']) }), `PREPEND Authentication-Results: ${ar.value}`);
+  assert.equal(policyAction(r, { alreadyPrepended: new Set(['x-greylist', 'received-spf', 'authentication-results']) }), 'PREPEND X-Other: 1');
+  assert.equal(policyAction(result('no action', undefined, [ar, spf])), `PREPEND Received-SPF: ${spf.value}`, 'listed order, not added order');
+  assert.equal(policyAction(result('no action', undefined, [{ name: 'x-greylist', value: 'lower case' }, other])), 'PREPEND x-greylist: lower case');
+  assert.equal(policyAction(result('no action', undefined, [other, { name: 'X-Two', value: '2' }])), 'PREPEND X-Other: 1', 'unlisted: first added');
+});
+
+test('reply: over one transaction the server PREPENDs X-Greylist, then each SPF header on the next recipients, then DUNNO', async () => {
+  const log = new MemoryLogger();
+  const headers = [
+    { name: 'Received-SPF', value: 'pass' },
+    { name: 'Authentication-Results', value: 'mx; spf=pass' },
+    { name: 'X-Greylist', value: 'delayed 2 seconds' },
+  ];
+  const server = createPolicyServer({
+    scanner: { scan: async () => result('no action', undefined, headers) },
+    log,
+    failSafe: new FailSafe('DUNNO', log),
+    protocolStates: ['RCPT'],
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const c = await PolicyClient.open({ host: '127.0.0.1', port: (server.address() as AddressInfo).port });
+  try {
+    const ask = (rcpt: string, instance: string) =>
+      c.ask({ request: 'smtpd_access_policy', protocol_state: 'RCPT', client_address: '192.0.2.1', sender: 'a@b.example', recipient: rcpt, instance });
+    assert.equal(await ask('r1@example.org', 'tx1'), 'PREPEND X-Greylist: delayed 2 seconds');
+    assert.equal(await ask('r2@example.org', 'tx1'), 'PREPEND Received-SPF: pass');
+    assert.equal(await ask('r3@example.org', 'tx1'), 'PREPEND Authentication-Results: mx; spf=pass');
+    assert.equal(await ask('r4@example.org', 'tx1'), 'DUNNO');
+    assert.equal(await ask('r1@example.org', 'tx2'), 'PREPEND X-Greylist: delayed 2 seconds', 'a new transaction starts over');
+  } finally {
+    c.close();
+    await drainPolicyServer(server, 1000);
+  }
 });
 
 test('reply: header values cannot break the reply framing', () => {

@@ -62,21 +62,38 @@ export interface ReplyOptions {
   alreadyPrepended?: ReadonlySet<string>;
 }
 
+/**
+ * Lower-case header names PREPENDed before any other, in this order; unlisted headers follow in the order the
+ * checks added them. Postfix takes one PREPEND per policy answer, so with several candidates the one postgrey users
+ * look for (X-Greylist on mail that passed greylisting) goes first; the SPF headers go out on the next recipient's
+ * answer of the same transaction, if there is one.
+ */
+export const PREPEND_PRIORITY: readonly string[] = ['x-greylist', 'received-spf', 'authentication-results'];
+
+function priority(name: string): number {
+  const i = PREPEND_PRIORITY.indexOf(name);
+  return i < 0 ? PREPEND_PRIORITY.length : i;
+}
+
 /** The header a PREPEND reply would add, as `Name: value`, or undefined. */
 export function headerToPrepend(result: ScanResult, opts: ReplyOptions = {}): { name: string; line: string } | undefined {
   const headers = result.addHeaders.length > 0 ? result.addHeaders : result.action === 'add header' ? [SPAM_HEADER] : [];
+  let best: { name: string; header: HeaderChange; rank: number } | undefined;
   for (const h of headers) {
     const name = h.name.toLowerCase();
-    if (!opts.alreadyPrepended?.has(name)) return { name, line: clean(`${h.name}: ${h.value}`) };
+    if (opts.alreadyPrepended?.has(name)) continue;
+    const rank = priority(name);
+    // Strictly better only: among equals the first added wins.
+    if (!best || rank < best.rank) best = { name, header: h, rank };
   }
-  return undefined;
+  return best && { name: best.name, line: clean(`${best.header.name}: ${best.header.value}`) };
 }
 
 /**
  * Verdict → action: reject → REJECT (or `5NN text`), soft reject → DEFER (or `4NN text`), greylist →
- * DEFER_IF_PERMIT, discard → DISCARD, quarantine → HOLD. Everything else accepts: PREPEND the first
- * header not yet added in this transaction (PREPEND implies DUNNO: Postfix goes on to the next
- * restriction), otherwise DUNNO. `rewrite subject` cannot be done before DATA and is DUNNO here.
+ * DEFER_IF_PERMIT, discard → DISCARD, quarantine → HOLD. Everything else accepts: PREPEND the header not
+ * yet added in this transaction that comes first by PREPEND_PRIORITY (PREPEND implies DUNNO: Postfix goes on
+ * to the next restriction), otherwise DUNNO. `rewrite subject` cannot be done before DATA and is DUNNO here.
  */
 export function policyAction(result: ScanResult, opts: ReplyOptions = {}): string {
   const msg = result.messages.smtp_message;

@@ -5,6 +5,8 @@ import type { Logger } from '../../core/context.ts';
 import type { ScanRequest, ScanResult } from '../../core/types.ts';
 import { PolicyFramer, type PolicyAttributes } from './framing.ts';
 import { failedChecks, type FailSafe } from './fail-safe.ts';
+import { withTimeout } from '../fail-safe.ts';
+import { closeWithGrace } from '../../net/drain-server.ts';
 import { policyAction, replyLine } from './reply.ts';
 import { mapPolicyRequest, POLICY_REQUEST_TYPE, requestState, type PolicyState } from './request.ts';
 
@@ -135,7 +137,6 @@ export function createPolicyServer(opts: PolicyServerOptions): Server {
  */
 export async function drainPolicyServer(server: Server, graceMs = DEFAULT_DRAIN_GRACE_MS): Promise<void> {
   const state = states.get(server);
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   if (state) {
     state.draining = true;
     for (const conn of state.connections) {
@@ -143,21 +144,7 @@ export async function drainPolicyServer(server: Server, graceMs = DEFAULT_DRAIN_
       if (conn.inFlight === 0 && !conn.framer.midRequest) conn.socket.end(() => conn.socket.destroy());
     }
   }
-  const timer = setTimeout(() => {
+  await closeWithGrace(server, graceMs, () => {
     for (const conn of state?.connections ?? []) conn.socket.destroy();
-  }, graceMs);
-  timer.unref();
-  try {
-    await closed;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`scan timed out after ${ms} ms`)), ms);
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -6,6 +6,8 @@ export interface StoreFactory {
   backend: 'memory' | 'sqlite' | 'redis';
   /** A fresh, empty store; the suite closes it. */
   open(limits?: Partial<StoreLimits>): Promise<Store>;
+  /** Two fresh handles on one shared, empty database (one SQLite file, one Redis prefix); absent for per-process backends. */
+  openPair?(): Promise<[Store, Store]>;
 }
 
 /** Opens a store, runs `fn`, closes the store even when `fn` fails. */

@@ -52,9 +52,23 @@ export function historyContract(f: StoreFactory): void {
       assert.deepEqual(await s.history.recent(5), []);
     }));
 
+  test('history: pushMany appends oldest first, like pushes one by one, in the same ring', () =>
+    withStore(f, { historySize: 5 }, async (s) => {
+      await s.history.pushMany([]);
+      assert.equal(await s.history.count(), 0);
+      await s.history.pushMany([sampleEntry(1), sampleEntry(2)]);
+      await s.history.push(sampleEntry(3));
+      await s.history.pushMany([sampleEntry(4), sampleEntry(5), sampleEntry(6)]);
+      assert.deepEqual((await s.history.recent(10)).map((e) => e.id), ['id-6', 'id-5', 'id-4', 'id-3', 'id-2']);
+      await s.history.pushMany(Array.from({ length: 12 }, (_, i) => sampleEntry(100 + i)));
+      assert.equal(await s.history.count(), 5);
+      assert.deepEqual((await s.history.recent(10)).map((e) => e.id), ['id-111', 'id-110', 'id-109', 'id-108', 'id-107']);
+      assert.deepEqual((await s.history.recent(1))[0], sampleEntry(111), 'rows round-trip unchanged');
+    }));
+
   test('history: concurrent pushes keep the ring at its bound', () =>
     withStore(f, { historySize: 7 }, async (s) => {
-      await Promise.all(Array.from({ length: 30 }, (_, i) => s.history.push(sampleEntry(i))));
+      await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? s.history.pushMany([sampleEntry(i), sampleEntry(i + 100)]) : s.history.push(sampleEntry(i)))));
       assert.equal(await s.history.count(), 7);
       assert.equal((await s.history.recent(100)).length, 7);
     }));

@@ -8,6 +8,8 @@ import { greylistContract } from './greylist.ts';
 import type { StoreFactory } from './harness.ts';
 import { historyContract } from './history.ts';
 import { rateContract } from './rate.ts';
+import { seriesContract } from './series.ts';
+import { spamdContract } from './spamd.ts';
 import { tokenContract } from './tokens.ts';
 import { weightContract } from './weights.ts';
 
@@ -33,5 +35,7 @@ export function storeContract(factory: StoreFactory): void {
     greylistContract(factory);
     rateContract(factory);
     fuzzyContract(factory);
+    seriesContract(factory);
+    spamdContract(factory);
   });
 }

@@ -7,20 +7,27 @@ import type {
   FuzzyStore,
   GreylistEntry,
   GreylistSeen,
+  GreylistSighting,
   GreylistStore,
   HistoryEntry,
   HistoryStore,
+  ListedOrSighted,
   ListRequest,
   Page,
+  PassCounter,
   RateDecision,
   RateStore,
+  SightTiming,
   WhitelistEntry,
   WhitelistStore,
 } from '../interfaces.ts';
+import { assertSightTiming, isFirstPass, seenEntry, sightEntry } from '../greylist-rules.ts';
 import type { Store, StoreLimits } from '../store.ts';
 import { assertRate, assertTime, DEFAULT_HISTORY_SIZE, DEFAULT_MAX_TOKENS, pageOf } from '../rules.ts';
 import { takeFromBucket, type BucketState } from '../token-bucket.ts';
 import { DEFAULT_MAX_WEIGHT_BUCKETS } from '../weight-rules.ts';
+import { MemorySeries } from './memory-series.ts';
+import { MemorySpamdStore } from './memory-spamd.ts';
 import { MemoryTokenStore } from './memory-tokens.ts';
 import { MemoryWeightStore } from './memory-weights.ts';
 
@@ -45,8 +52,11 @@ class MemoryHistory implements HistoryStore {
     this.#size = size;
   }
   async push(entry: HistoryEntry): Promise<void> {
+    return this.pushMany([entry]);
+  }
+  async pushMany(entries: readonly HistoryEntry[]): Promise<void> {
     // Stored as JSON so callers cannot mutate what was pushed, as with the real backends.
-    this.#ring.push(JSON.stringify(entry));
+    for (const e of entries) this.#ring.push(JSON.stringify(e));
     if (this.#ring.length > this.#size) this.#ring.splice(0, this.#ring.length - this.#size);
   }
   async recent(limit: number, offset = 0): Promise<HistoryEntry[]> {
@@ -113,18 +123,22 @@ class MemoryGreylist implements GreylistStore {
   async seen(key: string, now: number, ttlMs: number, minDelayMs = 0): Promise<GreylistSeen> {
     assertTime('now', now);
     assertTime('ttlMs', ttlMs);
-    const prev = this.#map.live(key, now);
-    const entry: GreylistEntry = prev
-      ? {
-          key,
-          firstSeen: prev.firstSeen,
-          lastSeen: now,
-          passCount: prev.passCount + (now - prev.firstSeen >= minDelayMs ? 1 : 0),
-          expiresAt: now + ttlMs,
-        }
-      : { key, firstSeen: now, lastSeen: now, passCount: 0, expiresAt: now + ttlMs };
+    const { created, ...entry } = seenEntry(this.#map.live(key, now), key, now, ttlMs, minDelayMs);
     this.#map.rows.set(key, entry);
-    return { ...entry, created: !prev };
+    return { ...entry, created };
+  }
+  async sight(key: string, now: number, timing: SightTiming, counter?: PassCounter): Promise<GreylistSighting> {
+    assertSightTiming(now, timing);
+    if (counter) assertTime('counter.ttlMs', counter.ttlMs);
+    const s: GreylistSighting = sightEntry(this.#map.live(key, now), key, now, timing);
+    this.#map.rows.set(key, { ...s.entry });
+    if (counter && isFirstPass(s)) s.counted = await this.seen(counter.key, now, counter.ttlMs, 0);
+    return s;
+  }
+  async sightUnlessListed(listKey: string, key: string, now: number, timing: SightTiming, counter?: PassCounter): Promise<ListedOrSighted> {
+    assertSightTiming(now, timing);
+    const listed = await this.whitelist.get(listKey, now);
+    return listed ? { listed } : { sighting: await this.sight(key, now, timing, counter) };
   }
   async get(key: string, now: number): Promise<GreylistEntry | undefined> {
     const row = this.#map.live(key, now);
@@ -200,6 +214,8 @@ export function createMemoryStore(limits: Partial<StoreLimits> = {}): Store {
     greylist: new MemoryGreylist(),
     rate: new MemoryRate(),
     fuzzy: new MemoryFuzzy(),
+    series: new MemorySeries(),
+    spamd: new MemorySpamdStore(),
     health: async () => ({ ok: true, backend: 'memory', detail: 'in-process maps (tests only)' }),
     close: async () => {},
   };

@@ -35,6 +35,25 @@ export interface ExpiringKeys {
   order: string;
 }
 
+/** One kind of expiring spamd entry: string keys `entry` + member (with a TTL), a lex-ordered index and an expiry zset. */
+export interface SpamdKindKeys {
+  entry: string;
+  /** zset, every score 0: members in key order for listing. */
+  idx: string;
+  /** zset member → expiresAt (ms). */
+  exp: string;
+}
+
+export interface SpamdKeys {
+  grey: SpamdKindKeys;
+  white: SpamdKindKeys;
+  trapped: SpamdKindKeys;
+  /** zset, every score 0: SPAMTRAP addresses (never expire). */
+  spamtraps: string;
+  /** Prefix of `from\nto` keys with a TTL: replies expected from `from` to `to`. */
+  reply: string;
+}
+
 export class RedisKeys {
   readonly prefix: string;
   constructor(prefix: string) {
@@ -82,5 +101,17 @@ export class RedisKeys {
   }
   rate(key: string): string {
     return `${this.prefix}rate:${key}`;
+  }
+  /** The spamd database: one hash tag, so a script may touch a tuple, its IP's WHITE and TRAPPED entries and the indexes. */
+  get spamd(): SpamdKeys {
+    const base = `${this.prefix}{spamd}`;
+    const index = (kind: string) => ({ idx: `${base}:idx:${kind}`, exp: `${base}:exp:${kind}` });
+    return {
+      grey: { entry: `${base}:g:`, ...index('grey') },
+      white: { entry: `${base}:w:`, ...index('white') },
+      trapped: { entry: `${base}:t:`, ...index('trapped') },
+      spamtraps: `${base}:spamtraps`,
+      reply: `${base}:r:`,
+    };
   }
 }

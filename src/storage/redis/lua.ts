@@ -123,7 +123,7 @@ return #c
 `;
 
 /** Shared by scripts that sweep a few expired members before writing (amortised expiry). */
-const SWEEP = (entries: string, expiry: string, order: string | undefined, now: string, batch: string) => `
+export const SWEEP = (entries: string, expiry: string, order: string | undefined, now: string, batch: string) => `
 for _, k in ipairs(redis.call('ZRANGEBYSCORE', ${expiry}, '-inf', ${now}, 'LIMIT', 0, tonumber(${batch}))) do
   redis.call('HDEL', ${entries}, k)
   redis.call('ZREM', ${expiry}, k)

@@ -40,7 +40,13 @@ export class RedisHistory implements HistoryStore {
     this.#size = size;
   }
   async push(entry: HistoryEntry): Promise<void> {
-    await execTx(this.#client.multi().lpush(this.#key, JSON.stringify(entry)).ltrim(this.#key, 0, this.#size - 1));
+    return this.pushMany([entry]);
+  }
+  async pushMany(entries: readonly HistoryEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    // LPUSH of several values puts the last one at the head: newest first, as one push at a time would.
+    const rows = entries.slice(-this.#size).map((e) => JSON.stringify(e));
+    await execTx(this.#client.multi().lpush(this.#key, ...rows).ltrim(this.#key, 0, this.#size - 1));
   }
   async recent(limit: number, offset = 0): Promise<HistoryEntry[]> {
     if (limit <= 0) return [];

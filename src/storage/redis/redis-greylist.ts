@@ -1,18 +1,25 @@
-// Redis GreylistStore and whitelist on ExpiringHash; seen() is one Lua script (sweep + upsert).
+// Redis GreylistStore and whitelist on ExpiringHash; seen(), sight() and sightUnlessListed() are one Lua script each (sweep + upsert).
 
+import { Cluster } from 'ioredis';
 import type {
   GreylistEntry,
   GreylistSeen,
+  GreylistSighting,
   GreylistStore,
+  ListedOrSighted,
   ListRequest,
   Page,
+  PassCounter,
+  SightTiming,
   WhitelistEntry,
   WhitelistStore,
 } from '../interfaces.ts';
+import { assertSightTiming } from '../greylist-rules.ts';
 import { assertTime, SWEEP_BATCH } from '../rules.ts';
 import type { RedisClient } from './client.ts';
 import type { RedisKeys } from './keys.ts';
 import type { Scripts } from './lua.ts';
+import { defineGreylistScripts, type GreylistScripts } from './lua-greylist.ts';
 import { ExpiringHash } from './redis-expiring.ts';
 
 /** Packed as "firstSeen lastSeen passCount expiresAt". */
@@ -53,15 +60,60 @@ class RedisWhitelist implements WhitelistStore {
   }
 }
 
+/** ARGV of the sight scripts after the keys (validated here, so a bad call never reaches the server). */
+function sightArgs(key: string, now: number, t: SightTiming, counter: PassCounter | undefined): (string | number)[] {
+  assertSightTiming(now, t);
+  if (counter) assertTime('counter.ttlMs', counter.ttlMs);
+  return [key, now, t.delayMs, t.retryWindowMs, t.passTtlMs, SWEEP_BATCH, counter?.key ?? '', counter?.ttlMs ?? 0];
+}
+
+function toSighting(key: string, r: number[], counter: PassCounter | undefined): GreylistSighting {
+  const [firstSeen, lastSeen, passCount, expiresAt, created, previousPassCount] = r;
+  const s: GreylistSighting = { entry: { key, firstSeen, lastSeen, passCount, expiresAt }, created: created === 1, previousPassCount };
+  if (counter && r.length > 6) {
+    const [cFirst, cLast, cPass, cExp, cCreated] = r.slice(6);
+    s.counted = { key: counter.key, firstSeen: cFirst, lastSeen: cLast, passCount: cPass, expiresAt: cExp, created: cCreated === 1 };
+  }
+  return s;
+}
+
 export class RedisGreylist implements GreylistStore {
   readonly #h: ExpiringHash;
+  readonly #wl: ExpiringHash;
   readonly #scripts: Scripts;
+  readonly #lua: GreylistScripts;
+  /** Cluster keeps the whitelist in another hash slot: no script may touch both. */
+  readonly #cluster: boolean;
   readonly whitelist: WhitelistStore;
 
   constructor(client: RedisClient, keys: RedisKeys, scripts: Scripts) {
     this.#h = new ExpiringHash(client, keys.expiring('greylist'), scripts, true);
+    this.#wl = new ExpiringHash(client, keys.expiring('whitelist'), scripts, true);
     this.#scripts = scripts;
-    this.whitelist = new RedisWhitelist(new ExpiringHash(client, keys.expiring('whitelist'), scripts, true));
+    this.#lua = defineGreylistScripts(client);
+    this.#cluster = client instanceof Cluster;
+    this.whitelist = new RedisWhitelist(this.#wl);
+  }
+
+  async sight(key: string, now: number, timing: SightTiming, counter?: PassCounter): Promise<GreylistSighting> {
+    const k = this.#h.keys;
+    const r = (await this.#lua.greySight(k.entries, k.expiry, k.order, ...sightArgs(key, now, timing, counter))) as number[];
+    return toSighting(key, r, counter);
+  }
+
+  async sightUnlessListed(listKey: string, key: string, now: number, timing: SightTiming, counter?: PassCounter): Promise<ListedOrSighted> {
+    const args = sightArgs(key, now, timing, counter);
+    if (this.#cluster) {
+      const listed = await this.whitelist.get(listKey, now);
+      return listed ? { listed } : { sighting: await this.sight(key, now, timing, counter) };
+    }
+    const k = this.#h.keys;
+    const r = (await this.#lua.greySightUnlessListed(this.#wl.keys.entries, k.entries, k.expiry, k.order, listKey, ...args)) as (
+      | number
+      | string
+    )[];
+    if (r[0] === 'listed') return { listed: parseWhite(listKey, String(r[1])) };
+    return { sighting: toSighting(key, r as number[], counter) };
   }
 
   async seen(key: string, now: number, ttlMs: number, minDelayMs = 0): Promise<GreylistSeen> {

@@ -11,6 +11,8 @@ import { defineWeightScripts } from './lua-weights.ts';
 import { RedisCounters, RedisHistory, RedisRate } from './redis-basic.ts';
 import { RedisFuzzy } from './redis-fuzzy.ts';
 import { RedisGreylist } from './redis-greylist.ts';
+import { RedisSeries } from './redis-series.ts';
+import { RedisSpamd } from './redis-spamd.ts';
 import { RedisTokenStore } from './redis-tokens.ts';
 import { RedisWeightStore } from './redis-weights.ts';
 
@@ -43,6 +45,8 @@ export async function openRedisStore(cfg: RedisStoreConfig, limits: StoreLimits)
     greylist: new RedisGreylist(client, keys, scripts),
     rate: new RedisRate(keys, scripts),
     fuzzy: new RedisFuzzy(client, keys, scripts),
+    series: new RedisSeries(client, keys),
+    spamd: new RedisSpamd(client, keys.spamd),
     async health() {
       return { ok: true, backend: 'redis', detail: `${describeTarget(cfg)}: ${await describeServer(client)}, prefix ${cfg.prefix}` };
     },

@@ -2,12 +2,19 @@
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { WinnowError, type ErrorCode } from '../../errors.ts';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.ts';
 
 /** How long a writer waits for another process's write lock before failing with ERR_STORE_BUSY. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/**
+ * WAL pages (4 KiB) after which a commit checkpoints them into the database file (SQLite's default is 1000). Each
+ * checkpoint copies pages and fsyncs twice with the committing worker's event loop blocked; four times fewer of them
+ * (a page rewritten meanwhile is copied once) took a fifth to a third off the CPU of a greylisting scan. The WAL file
+ * grows to about 16 MiB and stays that size.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 4000;
 
 // Primary result codes (extended codes carry them in the low byte).
 const SQLITE_BUSY = 5;
@@ -31,15 +38,28 @@ export function mapSqliteError(err: unknown): unknown {
   return new WinnowError(code, `sqlite: ${e.message}`, { cause: err });
 }
 
+/** Transaction statements prepared once per connection: parsing BEGIN/COMMIT on every small write showed in profiles. */
+const txStatements = new WeakMap<DatabaseSync, Record<'begin' | 'commit', StatementSync>>();
+
+function txOf(db: DatabaseSync): Record<'begin' | 'commit', StatementSync> {
+  let tx = txStatements.get(db);
+  if (!tx) {
+    tx = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT') };
+    txStatements.set(db, tx);
+  }
+  return tx;
+}
+
 /**
  * Runs `fn` in a write transaction. BEGIN IMMEDIATE takes the write lock up front: a deferred
  * transaction that reads and then writes can fail with SQLITE_BUSY in WAL mode without waiting.
  */
 export function immediate<T>(db: DatabaseSync, fn: () => T): T {
-  db.exec('BEGIN IMMEDIATE');
+  const tx = txOf(db);
+  tx.begin.run();
   try {
     const out = fn();
-    db.exec('COMMIT');
+    tx.commit.run();
     return out;
   } catch (err) {
     if (db.isTransaction) db.exec('ROLLBACK');
@@ -67,6 +87,7 @@ export function openDatabase(path: string): DatabaseSync {
     // in WAL mode (a power cut may lose the last commits, never corrupt the file).
     setWalMode(db);
     db.exec('PRAGMA synchronous = NORMAL');
+    db.exec(`PRAGMA wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     migrate(db, path);
     return db;
   } catch (err) {

@@ -103,6 +103,41 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER lr_weights_zero_upd AFTER UPDATE OF weight ON lr_weights WHEN abs(NEW.weight) < 1e-9
     BEGIN DELETE FROM lr_weights WHERE ns = NEW.ns AND bucket = NEW.bucket; END;
   `,
+  // 3 → 4: the SMTP front's spamd database (SpamdStore): GREY tuples, WHITE and TRAPPED IPs, SPAMTRAP addresses,
+  // and the correspondents whose replies skip greylisting. Rowid tables: expiry sweeps delete by rowid in batches.
+  `
+  CREATE TABLE spamd_grey (
+    ip TEXT NOT NULL,
+    helo TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    rcpt TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    pass_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    blocked INTEGER NOT NULL,
+    passed INTEGER NOT NULL,
+    UNIQUE (ip, helo, sender, rcpt)
+  );
+  CREATE INDEX spamd_grey_expiry ON spamd_grey (expires_at);
+  CREATE TABLE spamd_white (
+    ip TEXT NOT NULL UNIQUE,
+    first_seen INTEGER NOT NULL,
+    pass_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    blocked INTEGER NOT NULL,
+    passed INTEGER NOT NULL
+  );
+  CREATE INDEX spamd_white_expiry ON spamd_white (expires_at);
+  CREATE TABLE spamd_trapped (ip TEXT NOT NULL UNIQUE, expires_at INTEGER NOT NULL);
+  CREATE INDEX spamd_trapped_expiry ON spamd_trapped (expires_at);
+  CREATE TABLE spamd_spamtrap (address TEXT PRIMARY KEY) WITHOUT ROWID;
+  CREATE TABLE spamd_reply (sender TEXT NOT NULL, rcpt TEXT NOT NULL, expires_at INTEGER NOT NULL, UNIQUE (sender, rcpt));
+  CREATE INDEX spamd_reply_expiry ON spamd_reply (expires_at);
+  `,
+  // 4 → 5: the throughput series (SeriesStore): res is the bucket width in seconds (60, 3600, 86400), t the bucket start.
+  `
+  CREATE TABLE series (res INTEGER NOT NULL, t INTEGER NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (res, t, name)) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,17 +1,23 @@
-// SQLite GreylistStore and whitelist: one row per key, expiry by an indexed expires_at column.
+// SQLite GreylistStore and whitelist: one row per key, expiry by an indexed expires_at column; sightings are group-committed.
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type {
   GreylistEntry,
   GreylistSeen,
+  GreylistSighting,
   GreylistStore,
+  ListedOrSighted,
   ListRequest,
   Page,
+  PassCounter,
+  SightTiming,
   WhitelistEntry,
   WhitelistStore,
 } from '../interfaces.ts';
+import { assertSightTiming, isFirstPass, seenEntry, sightEntry } from '../greylist-rules.ts';
 import { assertTime, pageOf, SWEEP_BATCH } from '../rules.ts';
 import { immediate } from './database.ts';
+import { GroupCommit } from './group-commit.ts';
 
 interface GreyRow {
   key: string;
@@ -49,6 +55,16 @@ function listPage<R, T>(db: DatabaseSync, q: ReturnType<typeof expiringTable>, r
   });
 }
 
+interface WhiteRow {
+  key: string;
+  expires_at: number;
+  reason: string;
+}
+
+function toWhite(r: WhiteRow): WhitelistEntry {
+  return { key: r.key, expiresAt: r.expires_at, reason: r.reason };
+}
+
 class SqliteWhitelist implements WhitelistStore {
   readonly #db: DatabaseSync;
   readonly #q: ReturnType<typeof expiringTable> & { put: StatementSync };
@@ -68,15 +84,15 @@ class SqliteWhitelist implements WhitelistStore {
     return Number(this.#q.del.run(key).changes) > 0;
   }
   async get(key: string, now: number): Promise<WhitelistEntry | undefined> {
-    const r = this.#q.live.get(key, now) as { key: string; expires_at: number; reason: string } | undefined;
-    return r && { key: r.key, expiresAt: r.expires_at, reason: r.reason };
+    return this.live(key, now);
+  }
+  /** Synchronous, for use inside the greylist's transactions. */
+  live(key: string, now: number): WhitelistEntry | undefined {
+    const r = this.#q.live.get(key, now) as WhiteRow | undefined;
+    return r && toWhite(r);
   }
   async list(req: ListRequest = {}): Promise<Page<WhitelistEntry>> {
-    return listPage(this.#db, this.#q, req, (r: { key: string; expires_at: number; reason: string }) => ({
-      key: r.key,
-      expiresAt: r.expires_at,
-      reason: r.reason,
-    }));
+    return listPage(this.#db, this.#q, req, toWhite);
   }
   async expire(now: number): Promise<number> {
     return Number(this.#q.expireAll.run(now).changes);
@@ -85,7 +101,9 @@ class SqliteWhitelist implements WhitelistStore {
 
 export class SqliteGreylist implements GreylistStore {
   readonly #db: DatabaseSync;
-  readonly #q: ReturnType<typeof expiringTable> & { put: StatementSync };
+  readonly #q: ReturnType<typeof expiringTable> & Record<'put' | 'expiredKeys', StatementSync>;
+  readonly #group: GroupCommit;
+  readonly #whitelist: SqliteWhitelist;
   readonly whitelist: WhitelistStore;
 
   constructor(db: DatabaseSync) {
@@ -94,33 +112,70 @@ export class SqliteGreylist implements GreylistStore {
     this.#q = {
       ...expiringTable(db, 'greylist', cols),
       put: db.prepare(`INSERT OR REPLACE INTO greylist (${cols}) VALUES (?, ?, ?, ?, ?)`),
+      expiredKeys: db.prepare(`SELECT key FROM greylist WHERE expires_at <= ? LIMIT ${SWEEP_BATCH}`),
     };
-    this.whitelist = new SqliteWhitelist(db);
+    this.#group = new GroupCommit(db);
+    this.#whitelist = new SqliteWhitelist(db);
+    this.whitelist = this.#whitelist;
   }
 
   async seen(key: string, now: number, ttlMs: number, minDelayMs = 0): Promise<GreylistSeen> {
     assertTime('now', now);
     assertTime('ttlMs', ttlMs);
-    return immediate(this.#db, () => {
-      this.#q.sweep.run(now);
-      const prev = this.#q.live.get(key, now) as GreyRow | undefined;
-      const entry: GreylistEntry = prev
-        ? {
-            key,
-            firstSeen: prev.first_seen,
-            lastSeen: now,
-            passCount: prev.pass_count + (now - prev.first_seen >= minDelayMs ? 1 : 0),
-            expiresAt: now + ttlMs,
-          }
-        : { key, firstSeen: now, lastSeen: now, passCount: 0, expiresAt: now + ttlMs };
-      this.#q.put.run(key, entry.firstSeen, entry.lastSeen, entry.passCount, entry.expiresAt);
-      return { ...entry, created: !prev };
+    return this.#group.run(() => {
+      this.#sweep(now);
+      return this.#seenLocked(key, now, ttlMs, minDelayMs);
     });
   }
 
-  async get(key: string, now: number): Promise<GreylistEntry | undefined> {
+  /** One write (group-committed with the turn's others): a first pass and its counter are written together or not at all. */
+  async sight(key: string, now: number, timing: SightTiming, counter?: PassCounter): Promise<GreylistSighting> {
+    assertSightTiming(now, timing);
+    if (counter) assertTime('counter.ttlMs', counter.ttlMs);
+    return this.#group.run(() => this.#sightLocked(key, now, timing, counter));
+  }
+
+  #sightLocked(key: string, now: number, timing: SightTiming, counter: PassCounter | undefined): GreylistSighting {
+    this.#sweep(now);
+    const s: GreylistSighting = sightEntry(this.#live(key, now), key, now, timing);
+    this.#put(s.entry);
+    if (counter && isFirstPass(s)) s.counted = this.#seenLocked(counter.key, now, counter.ttlMs, 0);
+    return s;
+  }
+
+  /** Same transaction for the whitelist lookup: a read outside one costs as much as the write. */
+  async sightUnlessListed(listKey: string, key: string, now: number, timing: SightTiming, counter?: PassCounter): Promise<ListedOrSighted> {
+    assertSightTiming(now, timing);
+    if (counter) assertTime('counter.ttlMs', counter.ttlMs);
+    return this.#group.run((): ListedOrSighted => {
+      const listed = this.#whitelist.live(listKey, now);
+      return listed ? { listed } : { sighting: this.#sightLocked(key, now, timing, counter) };
+    });
+  }
+
+  /** Amortised expiry: a few expired rows go with each write. Looking first is cheaper than a DELETE that finds nothing. */
+  #sweep(now: number): void {
+    for (const { key } of this.#q.expiredKeys.all(now) as { key: string }[]) this.#q.del.run(key);
+  }
+
+  /** Inside a write transaction. */
+  #seenLocked(key: string, now: number, ttlMs: number, minDelayMs: number): GreylistSeen {
+    const seen = seenEntry(this.#live(key, now), key, now, ttlMs, minDelayMs);
+    this.#put(seen);
+    return seen;
+  }
+
+  #live(key: string, now: number): GreylistEntry | undefined {
     const r = this.#q.live.get(key, now) as GreyRow | undefined;
     return r && toEntry(r);
+  }
+
+  #put(e: GreylistEntry): void {
+    this.#q.put.run(e.key, e.firstSeen, e.lastSeen, e.passCount, e.expiresAt);
+  }
+
+  async get(key: string, now: number): Promise<GreylistEntry | undefined> {
+    return this.#live(key, now);
   }
 
   async delete(key: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-// SQLite HistoryStore: rows keyed by a rising id; each push trims everything older than the newest historySize.
+// SQLite HistoryStore: rows keyed by a rising id; each push (or batch of pushes) trims everything older than the newest historySize.
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { HistoryEntry, HistoryStore } from '../interfaces.ts';
@@ -21,9 +21,16 @@ export class SqliteHistory implements HistoryStore {
   }
 
   async push(entry: HistoryEntry): Promise<void> {
-    const json = JSON.stringify(entry);
+    return this.pushMany([entry]);
+  }
+
+  async pushMany(entries: readonly HistoryEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    // Rows older than the newest historySize would be trimmed at once: they are never written.
+    const rows = entries.slice(-this.#size).map((e) => JSON.stringify(e));
     immediate(this.#db, () => {
-      const id = Number(this.#q.insert.run(json).lastInsertRowid);
+      let id = 0;
+      for (const json of rows) id = Number(this.#q.insert.run(json).lastInsertRowid);
       this.#q.trim.run(id - this.#size);
     });
   }

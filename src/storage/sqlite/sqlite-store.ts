@@ -10,6 +10,8 @@ import { SqliteFuzzy } from './sqlite-fuzzy.ts';
 import { SqliteGreylist } from './sqlite-greylist.ts';
 import { SqliteHistory } from './sqlite-history.ts';
 import { SqliteRate } from './sqlite-rate.ts';
+import { SqliteSeries } from './sqlite-series.ts';
+import { SqliteSpamd } from './sqlite-spamd.ts';
 import { SqliteTokenStore } from './sqlite-tokens.ts';
 import { SqliteWeightStore } from './sqlite-weights.ts';
 
@@ -38,6 +40,8 @@ export function openSqliteStore(path: string, limits: StoreLimits): Store {
     greylist: new SqliteGreylist(db),
     rate: new SqliteRate(db),
     fuzzy: new SqliteFuzzy(db),
+    series: new SqliteSeries(db),
+    spamd: new SqliteSpamd(db),
     async health() {
       db.prepare('SELECT 1').get();
       const size = sizeOf(path);

@@ -1,0 +1,30 @@
+// CPU time used by a process group (a daemon and every worker it forked), read from /proc (Linux), for per-request CPU figures.
+
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Kernel clock ticks per second for utime/stime in /proc/PID/stat (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** Milliseconds of user + system CPU used so far by the live processes of process group `pgid` (undefined off Linux). */
+export function groupCpuMs(pgid: number): number | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  let ticks = 0;
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // The command name may hold spaces and parentheses: fields are counted after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // f[2] is the process group, f[11] utime and f[12] stime in clock ticks.
+    if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_S;
+}

@@ -1,0 +1,212 @@
+// Tests of the scan recorder: counters and history rows reach the store in batches, none lost on flush, bounded when the store stalls.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { builtinChecks } from '../checks/index.ts';
+import { loadConfigText } from '../config/load.ts';
+import { createApp } from '../daemon/app.ts';
+import { openSqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { MemoryLogger } from '../log/memory-logger.ts';
+import { createMemoryStore } from '../storage/memory/memory-store.ts';
+import type { HistoryStore } from '../storage/interfaces.ts';
+import type { Store } from '../storage/store.ts';
+import { HISTORY_BATCH_ROWS, HISTORY_FLUSH_INTERVAL_MS, HISTORY_QUIET_ROWS, MAX_PENDING_HISTORY_ROWS, ScanRecorder } from './scan-recorder.ts';
+import type { ScanRequest, ScanResult } from './types.ts';
+
+function request(n: number): ScanRequest {
+  return { clientIp: '192.0.2.1', mailFrom: `s${n}@example.org`, rcptTo: ['r@example.net'] };
+}
+
+const RESULT: ScanResult = {
+  score: 1.5,
+  requiredScore: 15,
+  action: 'no action',
+  thresholds: { reject: 15, 'soft reject': null, 'rewrite subject': null, 'add header': 6, greylist: 4 },
+  symbols: { X_TEST: { name: 'X_TEST', score: 1.5, weight: 1.5, options: ['a'] } },
+  messages: {},
+  addHeaders: [],
+  removeHeaders: [],
+  isSkipped: false,
+  urls: [],
+  emails: [],
+  timeMs: 0.5,
+};
+
+/** `inner` with its history writes going through `pushMany`; reads go to the real history. */
+function withPushMany(inner: Store, pushMany: HistoryStore['pushMany']): Store {
+  const h = inner.history;
+  const history: HistoryStore = {
+    push: (e) => pushMany([e]),
+    pushMany,
+    recent: (limit, offset) => h.recent(limit, offset),
+    count: () => h.count(),
+    clear: () => h.clear(),
+  };
+  return { ...inner, history };
+}
+
+/** The real memory store, with every history write recorded (batch sizes) and optionally held until released. */
+function watchedStore(): { store: Store; batches: number[]; hold: boolean; release(): void } {
+  const inner = createMemoryStore({ historySize: 100_000 });
+  let gate: { promise: Promise<void>; resolve: () => void } | undefined;
+  const w = {
+    batches: [] as number[],
+    hold: false,
+    release() {
+      gate?.resolve();
+      gate = undefined;
+    },
+    store: inner,
+  };
+  w.store = withPushMany(inner, async (entries) => {
+    w.batches.push(entries.length);
+    if (w.hold) {
+      gate ??= Promise.withResolvers<void>();
+      await gate.promise;
+    }
+    return inner.history.pushMany(entries);
+  });
+  return w;
+}
+
+const senders = async (s: Store) => (await s.history.recent(100_000)).map((e) => e.senderSmtp);
+
+test('recorder: while quiet a scan is in history at once; over HISTORY_QUIET_ROWS per interval rows wait for the interval', async () => {
+  const w = watchedStore();
+  const r = new ScanRecorder(w.store, new MemoryLogger());
+  r.observe(request(0), RESULT, undefined);
+  await sleep(5);
+  assert.deepEqual(w.batches, [1]);
+  assert.deepEqual(await senders(w.store), ['s0@example.org']);
+  // Rows of one turn go out together, on the next turn, while the interval is still quiet.
+  for (let i = 1; i <= HISTORY_QUIET_ROWS; i++) r.observe(request(i), RESULT, undefined);
+  await sleep(5);
+  assert.deepEqual(w.batches, [1, HISTORY_QUIET_ROWS]);
+  // The interval is busy now: the next rows wait for its end.
+  for (let i = HISTORY_QUIET_ROWS + 1; i <= HISTORY_QUIET_ROWS + 4; i++) r.observe(request(i), RESULT, undefined);
+  await sleep(5);
+  assert.deepEqual(w.batches, [1, HISTORY_QUIET_ROWS], 'busy: the rows wait for the interval');
+  await sleep(HISTORY_FLUSH_INTERVAL_MS + 20);
+  assert.deepEqual(w.batches, [1, HISTORY_QUIET_ROWS, 4]);
+  const got = await senders(w.store);
+  assert.equal(got.length, HISTORY_QUIET_ROWS + 5);
+  assert.equal(got[0], `s${HISTORY_QUIET_ROWS + 4}@example.org`, 'newest first, in scan order');
+  assert.equal(got.at(-1), 's0@example.org');
+  r.observe(request(99), RESULT, undefined);
+  await sleep(5);
+  assert.equal(w.batches.at(-1), 1, 'a new interval is quiet again');
+});
+
+test('recorder: a full batch is written without waiting; flush writes the rest and the counters at once', async () => {
+  const w = watchedStore();
+  const r = new ScanRecorder(w.store, new MemoryLogger());
+  r.observe(request(0), RESULT, undefined);
+  await sleep(5);
+  for (let i = 1; i <= HISTORY_BATCH_ROWS + 3; i++) r.observe(request(i), RESULT, undefined);
+  await sleep(0);
+  assert.deepEqual(w.batches, [1, HISTORY_BATCH_ROWS]);
+  await r.flush();
+  assert.deepEqual(w.batches, [1, HISTORY_BATCH_ROWS, 3]);
+  assert.equal(await w.store.history.count(), HISTORY_BATCH_ROWS + 4);
+  assert.deepEqual(await w.store.counters.getAll(), { scanned: HISTORY_BATCH_ROWS + 4, 'action:no action': HISTORY_BATCH_ROWS + 4 });
+  const row = (await w.store.history.recent(1))[0];
+  assert.equal(row.score, 1.5);
+  assert.deepEqual(row.symbols, { X_TEST: { score: 1.5, options: ['a'] } });
+});
+
+test('recorder: flush waits for a write in progress and then writes what arrived meanwhile', async () => {
+  const w = watchedStore();
+  const r = new ScanRecorder(w.store, new MemoryLogger());
+  w.hold = true;
+  r.observe(request(0), RESULT, undefined);
+  await sleep(5);
+  assert.deepEqual(w.batches, [1]);
+  for (let i = 1; i <= 4; i++) r.observe(request(i), RESULT, undefined);
+  let flushed = false;
+  const f = r.flush().then(() => (flushed = true));
+  await sleep(5);
+  assert.equal(flushed, false, 'still waiting for the held write');
+  w.hold = false;
+  w.release();
+  await f;
+  assert.deepEqual(w.batches, [1, 4]);
+  assert.equal(await w.store.history.count(), 5);
+});
+
+test('recorder: a stalled store keeps at most MAX_PENDING_HISTORY_ROWS, newest, and says so once', async () => {
+  const w = watchedStore();
+  const log = new MemoryLogger();
+  const r = new ScanRecorder(w.store, log);
+  w.hold = true;
+  r.observe(request(-1), RESULT, undefined);
+  await sleep(5);
+  const extra = 50;
+  for (let i = 0; i < MAX_PENDING_HISTORY_ROWS + extra; i++) r.observe(request(i), RESULT, undefined);
+  assert.equal(log.records.filter((x) => x.level === 'warn').length, 1);
+  w.hold = false;
+  w.release();
+  await r.flush();
+  const got = await senders(w.store);
+  assert.equal(got.length, 1 + MAX_PENDING_HISTORY_ROWS);
+  assert.equal(got[0], `s${MAX_PENDING_HISTORY_ROWS + extra - 1}@example.org`);
+  assert.equal(got.at(-2), `s${extra}@example.org`, 'the oldest waiting rows were the ones dropped');
+  assert.ok(log.records.some((x) => x.level === 'info' && /keep up again/.test(x.msg)));
+});
+
+test('recorder: a failing store is logged once per incident and scans go on', async () => {
+  const inner = createMemoryStore();
+  let down = true;
+  const store = withPushMany(inner, async (entries) => {
+    if (down) throw new Error('store unreachable');
+    return inner.history.pushMany(entries);
+  });
+  const log = new MemoryLogger();
+  const r = new ScanRecorder(store, log);
+  r.observe(request(0), RESULT, undefined);
+  await r.flush();
+  r.observe(request(1), RESULT, undefined);
+  await r.flush();
+  assert.equal(log.records.filter((x) => x.level === 'error').length, 1);
+  down = false;
+  r.observe(request(2), RESULT, undefined);
+  await r.flush();
+  assert.deepEqual(await senders(store), ['s2@example.org']);
+  assert.ok(log.records.some((x) => x.msg === 'history writes recovered'));
+});
+
+test('recorder: a scan with record: false is neither counted nor kept in history; record: true and unset are', async () => {
+  const w = watchedStore();
+  const r = new ScanRecorder(w.store, new MemoryLogger());
+  for (let i = 0; i < 5; i++) r.observe({ ...request(100 + i), record: false }, { ...RESULT, action: 'greylist' }, undefined);
+  r.observe(request(1), RESULT, undefined);
+  r.observe({ ...request(2), record: true }, RESULT, undefined);
+  await r.flush();
+  assert.deepEqual(await senders(w.store), ['s2@example.org', 's1@example.org']);
+  assert.deepEqual(await w.store.counters.getAll(), { scanned: 2, 'action:no action': 2 });
+  assert.ok(w.batches.every((n) => n <= 2), `no unrecorded row reached the store (batches ${w.batches.join(',')})`);
+});
+
+test('recorder: rows still buffered when the app closes (graceful shutdown) are written, none lost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'winnow-recorder-'));
+  try {
+    const config = loadConfigText(`data_dir: ${JSON.stringify(dir)}\nstore: { backend: sqlite }\n`, builtinChecks, join(dir, 'winnow.yaml'));
+    const app = await createApp(config, new MemoryLogger(), { record: true });
+    // More than a quiet interval's rows, at once: the last ones wait for the interval's end.
+    const scans = 2 * HISTORY_QUIET_ROWS;
+    await Promise.all(Array.from({ length: scans }, (_, i) => app.scanner.scan({ ...request(i), settings: { checksEnabled: [] } })));
+    assert.ok((await app.store.history.count()) < scans, 'some rows are still buffered: this test would pass without the flush otherwise');
+    await app.close();
+    const store = openSqliteStore(join(dir, 'winnow.sqlite'), { historySize: 100, maxTokens: 100, maxWeightBuckets: 100 });
+    try {
+      assert.equal(await store.history.count(), scans);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
