@@ -14,6 +14,7 @@ import { runPass, triplets, type PassResult } from './load.ts';
 import { postgreyAvailable, startPostgrey } from './postgrey.ts';
 import { groupCpuMs } from './cpu.ts';
 import { PolicyClient } from '../../src/protocols/policy/test-client.ts';
+import { intArg } from '../lib/args.ts';
 
 /** The issue's floor: requests in one timed run. */
 const MIN_REQUESTS = 4000;
@@ -47,13 +48,6 @@ interface Row {
 
 function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
-}
-
-function int(name: string, v: string | undefined, dflt: number, min: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} needs a whole number ≥ ${min}, got ${v}`);
-  return n;
 }
 
 /** `pgid`: the server's process group, whose CPU time is read around each timed pass (not the pause between). */
@@ -133,14 +127,14 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const requests = int('requests', values.requests, MIN_REQUESTS, MIN_REQUESTS);
+  const requests = intArg('requests', values.requests, MIN_REQUESTS, MIN_REQUESTS);
   const o = {
-    connections: int('connections', values.connections, DEFAULT_CONNECTIONS, 1),
-    warmup: int('warmup', values.warmup, DEFAULT_WARMUP, 0),
+    connections: intArg('connections', values.connections, DEFAULT_CONNECTIONS, 1),
+    warmup: intArg('warmup', values.warmup, DEFAULT_WARMUP, 0),
     half: Math.ceil(requests / 2),
-    delayS: int('delay', values.delay, DEFAULT_DELAY_S, 1),
+    delayS: intArg('delay', values.delay, DEFAULT_DELAY_S, 1),
   };
-  const workers = int('workers', values.workers, availableParallelism(), 1);
+  const workers = intArg('workers', values.workers, availableParallelism(), 1);
 
   const hasGreylist = builtinChecks.some((c) => c.name === 'greylist');
   const listed = values['winnow-checks'];

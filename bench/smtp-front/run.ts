@@ -12,6 +12,7 @@ import { treeMemory } from '../lib/rss.ts';
 import { formatTable } from '../lib/table.ts';
 import { startWinnow } from '../lib/winnow.ts';
 import { FrontClient } from '../../src/protocols/smtp-front/test-client.ts';
+import { intArg } from '../lib/args.ts';
 
 /** The issue's targets. */
 const TARGET_HELD = 5000;
@@ -37,13 +38,6 @@ const USAGE = `usage: node bench/smtp-front/run.ts [options]
 
 function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
-}
-
-function int(name: string, v: string | undefined, dflt: number, min: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} needs a whole number ≥ ${min}, got ${v}`);
-  return n;
 }
 
 /** Loopback source address number `i` in 127.<base>.0.0/16 (skipping .0 and .255 host parts). */
@@ -122,12 +116,12 @@ async function main(): Promise<void> {
   });
   if (values.help) return void console.log(USAGE);
   const o = {
-    held: int('held', values.held, DEFAULTS.held, 1),
-    workers: int('workers', values.workers, DEFAULTS.workers, 1),
-    holdSeconds: int('hold-seconds', values['hold-seconds'], DEFAULTS.holdSeconds, 1),
-    grey: int('grey', values.grey, DEFAULTS.grey, 1),
-    concurrency: int('concurrency', values.concurrency, DEFAULTS.concurrency, 1),
-    stutterMs: int('stutter-ms', values['stutter-ms'], DEFAULTS.stutterMs, 1),
+    held: intArg('held', values.held, DEFAULTS.held, 1),
+    workers: intArg('workers', values.workers, DEFAULTS.workers, 1),
+    holdSeconds: intArg('hold-seconds', values['hold-seconds'], DEFAULTS.holdSeconds, 1),
+    grey: intArg('grey', values.grey, DEFAULTS.grey, 1),
+    concurrency: intArg('concurrency', values.concurrency, DEFAULTS.concurrency, 1),
+    stutterMs: intArg('stutter-ms', values['stutter-ms'], DEFAULTS.stutterMs, 1),
   };
 
   const dir = makeTempDir('winnow-bench-front-');

@@ -84,20 +84,25 @@ export class Authenticator {
     return ok;
   }
 
+  /** One password attempt from a peer: refused outright while the peer is throttled; `fail` counts a failure. */
+  #attempt(remoteAddress: string | undefined): { throttled?: AuthOutcome; fail: (reason: string) => AuthOutcome } {
+    const peer = normalizeIp(remoteAddress ?? '') ?? String(remoteAddress);
+    const retryAfterMs = this.#throttle.retryAfterMs(peer);
+    const fail = (reason: string): AuthOutcome => {
+      this.#throttle.recordFailure(peer);
+      return { ok: false, status: 401, reason };
+    };
+    return { throttled: retryAfterMs > 0 ? { ok: false, status: 429, retryAfterMs } : undefined, fail };
+  }
+
   /**
    * Decides one request. With no password configured, only secure_ip peers get in (rspamd would
    * open read access to everyone; an unconfigured controller should not be readable from the network).
    */
   async authorize(remoteAddress: string | undefined, supplied: string | undefined, privileged: boolean): Promise<AuthOutcome> {
     if (this.isSecurePeer(remoteAddress)) return { ok: true, readOnly: false, via: 'secure_ip' };
-    const peer = normalizeIp(remoteAddress ?? '') ?? String(remoteAddress);
-    const retryAfterMs = this.#throttle.retryAfterMs(peer);
-    if (retryAfterMs > 0) return { ok: false, status: 429, retryAfterMs };
-
-    const fail = (reason: string): AuthOutcome => {
-      this.#throttle.recordFailure(peer);
-      return { ok: false, status: 401, reason };
-    };
+    const { throttled, fail } = this.#attempt(remoteAddress);
+    if (throttled) return throttled;
     if (supplied === undefined || supplied === '') return fail('no password supplied');
     if (REFUSED_PASSWORDS.includes(supplied)) return fail('sample password refused for remote access');
 
@@ -115,13 +120,8 @@ export class Authenticator {
    */
   async login(remoteAddress: string | undefined, supplied: string | undefined): Promise<AuthOutcome> {
     const secure = this.isSecurePeer(remoteAddress);
-    const peer = normalizeIp(remoteAddress ?? '') ?? String(remoteAddress);
-    const retryAfterMs = this.#throttle.retryAfterMs(peer);
-    if (retryAfterMs > 0) return { ok: false, status: 429, retryAfterMs };
-    const fail = (reason: string): AuthOutcome => {
-      this.#throttle.recordFailure(peer);
-      return { ok: false, status: 401, reason };
-    };
+    const { throttled, fail } = this.#attempt(remoteAddress);
+    if (throttled) return throttled;
     const { password, enablePassword } = this.#config;
     if (supplied === undefined || supplied === '') return secure ? { ok: true, readOnly: false, via: 'secure_ip' } : fail('no password supplied');
     if (!secure && REFUSED_PASSWORDS.includes(supplied)) return fail('sample password refused for remote access');
