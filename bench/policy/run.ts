@@ -3,7 +3,6 @@
 import { parseArgs } from 'node:util';
 import { availableParallelism, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { builtinChecks } from '../../src/checks/index.ts';
 import { startNxdomainDns } from '../lib/dns.ts';
 import { freePort } from '../lib/ports.ts';
@@ -13,6 +12,7 @@ import { waitUntil } from '../lib/wait.ts';
 import { runPass, triplets, type PassResult } from './load.ts';
 import { postgreyAvailable, startPostgrey } from './postgrey.ts';
 import { groupCpuMs } from './cpu.ts';
+import { deleteRedisKeys } from './redis-keys.ts';
 import { PolicyClient } from '../../src/protocols/policy/test-client.ts';
 import { intArg } from '../lib/args.ts';
 
@@ -91,20 +91,6 @@ async function policyUp(port: number): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function deleteRedisKeys(prefix: string): Promise<number> {
-  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-  await redis.connect();
-  let n = 0;
-  try {
-    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
-      if (keys.length > 0) n += await redis.del(...keys);
-    }
-  } finally {
-    redis.disconnect();
-  }
-  return n;
 }
 
 async function main(): Promise<void> {

@@ -61,7 +61,8 @@ export class Scanner {
           settings.symbolEnabled(name, this.engine.symbols.get(name)?.group ?? 'composite'),
         );
       }
-      await this.scheduler.runPhase(task, phase, done, stop);
+      const running = this.scheduler.runPhase(task, phase, done, stop);
+      if (running) await running;
     }
     this.scheduler.noteScan();
 

@@ -77,18 +77,38 @@ export class Scheduler {
   /**
    * Runs one phase. `done` holds the names of checks finished (or skipped) in this scan so far, across phases.
    * `stop` says whether the score already reached the reject threshold; from then on only whitelists start.
+   * Returns a promise only when some check went asynchronous: a phase whose checks are all disabled or
+   * synchronous (most phases of an envelope-only policy scan) then costs the scan no microtask hop.
    */
-  async runPhase(task: Task, phase: Phase, done: Set<string>, stop: () => boolean): Promise<void> {
-    const waiting = this.order(phase).filter((c) => {
+  runPhase(task: Task, phase: Phase, done: Set<string>, stop: () => boolean): Promise<void> | undefined {
+    const waiting: LoadedCheck[] = [];
+    for (const c of this.order(phase)) {
       const runnable = task.settings.checkEnabled(c.def.name) && (!c.def.needsMessage || task.message !== undefined);
-      if (!runnable) done.add(c.def.name);
-      return runnable;
-    });
+      if (runnable) waiting.push(c);
+      else done.add(c.def.name);
+    }
+    if (waiting.length === 0) return undefined;
     const pending = new Map<string, Promise<void>>();
-    const depsMet = (c: LoadedCheck) => (c.def.dependsOn ?? []).every((d) => done.has(d) || !this.#engine.checks.some((x) => x.def.name === d));
+    this.#startReady(task, waiting, pending, done, stop);
+    if (waiting.length === 0 && pending.size === 0) return undefined;
+    return this.#awaitPhase(task, waiting, pending, done, stop);
+  }
 
+  async #awaitPhase(task: Task, waiting: LoadedCheck[], pending: Map<string, Promise<void>>, done: Set<string>, stop: () => boolean): Promise<void> {
     while (waiting.length > 0) {
-      let progressed = false;
+      if (pending.size === 0) break; // unreachable after the engine's cycle check; never spin
+      await Promise.race(pending.values());
+      this.#startReady(task, waiting, pending, done, stop);
+    }
+    await Promise.all(pending.values());
+  }
+
+  /** Starts every waiting check whose dependencies are done, sweeping again while that makes progress. */
+  #startReady(task: Task, waiting: LoadedCheck[], pending: Map<string, Promise<void>>, done: Set<string>, stop: () => boolean): void {
+    const depsMet = (c: LoadedCheck) => (c.def.dependsOn ?? []).every((d) => done.has(d) || !this.#engine.checks.some((x) => x.def.name === d));
+    let progressed = true;
+    while (progressed && waiting.length > 0) {
+      progressed = false;
       for (let i = 0; i < waiting.length; ) {
         const c = waiting[i];
         if (!depsMet(c)) {
@@ -114,11 +134,7 @@ export class Scheduler {
           done.add(c.def.name);
         }
       }
-      if (progressed) continue;
-      if (pending.size === 0) break; // unreachable after the engine's cycle check; never spin
-      await Promise.race(pending.values());
     }
-    await Promise.all(pending.values());
   }
 
   /** Runs a check; returns a promise only when it went asynchronous, so synchronous checks cost no microtask hop. */
@@ -126,7 +142,8 @@ export class Scheduler {
     const started = performance.now();
     const controller = new AbortController();
     const finish = (failure?: string) => {
-      const hit = [...c.symbols].some((s) => task.board.has(s));
+      let hit = false;
+      for (const s of c.symbols) if (task.board.has(s)) hit = true;
       if (failure !== undefined) {
         task.hitSymbol(c.def.name, c.failSymbol, [failure]);
         task.log.warn({ check: c.def.name, reason: failure }, 'check failed; scan continues without it');
@@ -144,22 +161,28 @@ export class Scheduler {
       finish();
       return undefined;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
+    const work = result;
+    // Whichever comes first, the check's outcome or its timeout, decides; the other is then ignored. (One
+    // promise and a flag instead of a Promise.race of two: this runs for every asynchronous check of every scan.)
+    // `finish` runs in a `then` so that anything it throws rejects the scan instead of escaping from a timer.
+    return new Promise<string | undefined>((resolve) => {
+      let decided = false;
+      const decide = (failure: string | undefined) => {
+        if (decided) return;
+        decided = true;
+        clearTimeout(timer);
+        resolve(failure);
+      };
+      const timer = setTimeout(() => {
         controller.abort(new Error(`timed out after ${c.timeoutMs} ms`));
-        resolve('timeout');
+        decide(`timeout after ${c.timeoutMs} ms`);
       }, c.timeoutMs);
-    });
-    // The settled promise never rejects, so a check that fails after its timeout cannot raise an unhandled rejection.
-    const settled = result.then(
-      () => undefined,
-      (err: unknown) => errorText(err),
-    );
-    return Promise.race([settled, timeout]).then((outcome) => {
-      clearTimeout(timer);
-      finish(outcome === 'timeout' ? `timeout after ${c.timeoutMs} ms` : outcome);
-    });
+      // Both callbacks handle the check's promise, so a check that fails after its timeout cannot raise an unhandled rejection.
+      work.then(
+        () => decide(undefined),
+        (err: unknown) => decide(errorText(err)),
+      );
+    }).then(finish);
   }
 }
 

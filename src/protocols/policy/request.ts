@@ -23,10 +23,12 @@ function known(value: string | undefined): string | undefined {
   return value === undefined || value === '' || value.toLowerCase() === 'unknown' ? undefined : value;
 }
 
+const STATE_SET: ReadonlySet<string> = new Set(POLICY_STATES);
+
 /** Reads the state first so that states the listener does not check need nothing else to be valid. */
 export function requestState(attrs: PolicyAttributes): PolicyState | undefined {
   const s = attrs.protocol_state?.toUpperCase();
-  return (POLICY_STATES as readonly string[]).includes(s ?? '') ? (s as PolicyState) : undefined;
+  return s !== undefined && STATE_SET.has(s) ? (s as PolicyState) : undefined;
 }
 
 /**
@@ -58,8 +60,9 @@ export function mapPolicyRequest(attrs: PolicyAttributes, settingsId: string | u
   if (attrs.queue_id) request.queueId = attrs.queue_id;
   if (settingsId) request.settingsId = settingsId;
   const facts: Record<string, string> = {};
-  for (const [name, value] of Object.entries(attrs)) {
-    if (!MAPPED.has(name)) facts[name.toLowerCase()] = value;
+  // Object.keys, not Object.entries: no [name, value] pair per attribute (it was about half of this function's time).
+  for (const name of Object.keys(attrs)) {
+    if (!MAPPED.has(name)) facts[name.toLowerCase()] = attrs[name];
   }
   // The unverified PTR name stays visible to checks even when the verified one became `hostname`.
   if (attrs.reverse_client_name !== undefined) facts.reverse_client_name = attrs.reverse_client_name;

@@ -90,7 +90,11 @@ export function createPolicyServer(opts: PolicyServerOptions): Server {
   const server = createServer({ noDelay: true }, (socket) => {
     const conn: Connection = { socket, inFlight: 0, closing: false, framer: new PolicyFramer(), instance: undefined, prepended: new Set() };
     state.connections.add(conn);
-    let tail: Promise<void> = Promise.resolve();
+    /**
+     * Replies go out in request order: one slot per request, filled when its scan ends, written from the front
+     * as soon as the front is filled. (A plain queue rather than a promise chain per reply: fewer promises per request.)
+     */
+    const replies: { action: string | undefined }[] = [];
     socket.setTimeout(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
     socket.on('timeout', () => {
       if (conn.inFlight === 0) socket.destroy();
@@ -101,20 +105,28 @@ export function createPolicyServer(opts: PolicyServerOptions): Server {
     const finishIfDone = () => {
       if (conn.closing && conn.inFlight === 0 && !socket.destroyed) socket.end(() => socket.destroy());
     };
+    const writeReady = () => {
+      while (replies.length > 0 && replies[0].action !== undefined) {
+        const action = replies.shift()!.action!;
+        if (!socket.destroyed) socket.write(replyLine(action));
+        conn.inFlight--;
+      }
+      if (conn.inFlight < MAX_IN_FLIGHT_PER_CONNECTION && socket.isPaused() && !conn.closing) socket.resume();
+      finishIfDone();
+    };
 
     socket.on('data', (chunk: Buffer) => {
       const requests = conn.framer.feed(chunk);
       for (const attrs of requests) {
         conn.inFlight++;
-        // answer() handles its own failures; this catch only keeps the reply chain alive if that ever breaks.
-        const reply = answer(attrs, conn).catch((err: unknown) => opts.failSafe.scanFailed(`policy adapter error: ${String(err)}`));
-        tail = tail.then(async () => {
-          const action = await reply;
-          if (!socket.destroyed) socket.write(replyLine(action));
-          conn.inFlight--;
-          if (conn.inFlight < MAX_IN_FLIGHT_PER_CONNECTION && socket.isPaused() && !conn.closing) socket.resume();
-          finishIfDone();
-        });
+        const slot: { action: string | undefined } = { action: undefined };
+        replies.push(slot);
+        const settle = (action: string) => {
+          slot.action = action;
+          writeReady();
+        };
+        // answer() handles its own failures; the rejection handler only keeps replies flowing if that ever breaks.
+        answer(attrs, conn).then(settle, (err: unknown) => settle(opts.failSafe.scanFailed(`policy adapter error: ${String(err)}`)));
       }
       if (conn.framer.error) {
         opts.log.warn({ reason: conn.framer.error, remote: socket.remoteAddress }, 'policy client broke the protocol; closing the connection');

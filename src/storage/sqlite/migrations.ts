@@ -138,6 +138,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE series (res INTEGER NOT NULL, t INTEGER NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (res, t, name)) WITHOUT ROWID;
   `,
+  // 5 → 6: no expiry index on greylist: a sighting moves its row's expiry, so the index cost every sighting a
+  // second WAL page; the sweep goes round the table in key order instead (sqlite-greylist.ts).
+  `
+  DROP INDEX greylist_expiry;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,4 +1,4 @@
-// SQLite GreylistStore and whitelist: one row per key, expiry by an indexed expires_at column; sightings are group-committed.
+// SQLite GreylistStore and whitelist: one row per key with its expiry time; sightings are group-committed.
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type {
@@ -101,8 +101,14 @@ class SqliteWhitelist implements WhitelistStore {
 
 export class SqliteGreylist implements GreylistStore {
   readonly #db: DatabaseSync;
-  readonly #q: ReturnType<typeof expiringTable> & Record<'put' | 'expiredKeys', StatementSync>;
+  readonly #q: ReturnType<typeof expiringTable> & Record<'put' | 'sweepEnd' | 'sweepRange' | 'sweepTail', StatementSync>;
   readonly #group: GroupCommit;
+  /** Where the amortised sweep goes on from: the last key it looked at ('' = the start of the table). */
+  #sweptTo = '';
+  /** Keys the sweep still has to look at: SWEEP_BATCH per write since it last ran. */
+  #sweepOwed = 0;
+  /** The group-commit transaction it last ran in. */
+  #sweptIn = -1;
   readonly #whitelist: SqliteWhitelist;
   readonly whitelist: WhitelistStore;
 
@@ -112,7 +118,9 @@ export class SqliteGreylist implements GreylistStore {
     this.#q = {
       ...expiringTable(db, 'greylist', cols),
       put: db.prepare(`INSERT OR REPLACE INTO greylist (${cols}) VALUES (?, ?, ?, ?, ?)`),
-      expiredKeys: db.prepare(`SELECT key FROM greylist WHERE expires_at <= ? LIMIT ${SWEEP_BATCH}`),
+      sweepEnd: db.prepare('SELECT key FROM greylist WHERE key > ? ORDER BY key LIMIT 1 OFFSET ?'),
+      sweepRange: db.prepare('DELETE FROM greylist WHERE key > ? AND key <= ? AND expires_at <= ?'),
+      sweepTail: db.prepare('DELETE FROM greylist WHERE key > ? AND expires_at <= ?'),
     };
     this.#group = new GroupCommit(db);
     this.#whitelist = new SqliteWhitelist(db);
@@ -153,9 +161,26 @@ export class SqliteGreylist implements GreylistStore {
     });
   }
 
-  /** Amortised expiry: a few expired rows go with each write. Looking first is cheaper than a DELETE that finds nothing. */
+  /**
+   * Amortised expiry: the writes delete the expired rows among the next keys in key order, SWEEP_BATCH keys per
+   * write, going round the table. The table has no index on expires_at (migration 5 → 6): keeping one up to date
+   * cost each sighting a second page written to the WAL, as its expiry moves on every sighting. A write adds at
+   * most two rows and the sweep looks at SWEEP_BATCH more, so it goes round faster than the table grows and an
+   * expired row is gone within one round. The range is deleted in SQL (reading the rows into JS to pick the
+   * expired ones cost more than the index did), once per group-commit transaction, by its first write, for all
+   * writes since the last sweep: the two statements cost more than the keys they walk. (`expire` and `list`
+   * still delete every expired row, by a full scan.)
+   */
   #sweep(now: number): void {
-    for (const { key } of this.#q.expiredKeys.all(now) as { key: string }[]) this.#q.del.run(key);
+    this.#sweepOwed += SWEEP_BATCH;
+    const tx = this.#group.transactions;
+    if (tx === this.#sweptIn) return;
+    this.#sweptIn = tx;
+    const end = this.#q.sweepEnd.get(this.#sweptTo, this.#sweepOwed - 1) as { key: string } | undefined;
+    if (end) this.#q.sweepRange.run(this.#sweptTo, end.key, now);
+    else this.#q.sweepTail.run(this.#sweptTo, now);
+    this.#sweptTo = end ? end.key : '';
+    this.#sweepOwed = 0;
   }
 
   /** Inside a write transaction. */
