@@ -16,25 +16,17 @@ import type { HistoryStore } from '../storage/interfaces.ts';
 import type { Store } from '../storage/store.ts';
 import { HISTORY_BATCH_ROWS, HISTORY_FLUSH_INTERVAL_MS, HISTORY_QUIET_ROWS, MAX_PENDING_HISTORY_ROWS, ScanRecorder } from './scan-recorder.ts';
 import type { ScanRequest, ScanResult } from './types.ts';
+import { resultFixture } from './testing.ts';
 
 function request(n: number): ScanRequest {
   return { clientIp: '192.0.2.1', mailFrom: `s${n}@example.org`, rcptTo: ['r@example.net'] };
 }
 
-const RESULT: ScanResult = {
+const RESULT: ScanResult = resultFixture({
   score: 1.5,
-  requiredScore: 15,
-  action: 'no action',
-  thresholds: { reject: 15, 'soft reject': null, 'rewrite subject': null, 'add header': 6, greylist: 4 },
   symbols: { X_TEST: { name: 'X_TEST', score: 1.5, weight: 1.5, options: ['a'] } },
-  messages: {},
-  addHeaders: [],
-  removeHeaders: [],
-  isSkipped: false,
-  urls: [],
-  emails: [],
   timeMs: 0.5,
-};
+});
 
 /** `inner` with its history writes going through `pushMany`; reads go to the real history. */
 function withPushMany(inner: Store, pushMany: HistoryStore['pushMany']): Store {

@@ -92,3 +92,22 @@ export async function scanWith(
     await engine.close();
   }
 }
+
+/** A scan result for tests of code that consumes one (adapters, recorders): `no action`, score 0, nothing hit, default thresholds. */
+export function resultFixture(over: Partial<ScanResult> = {}): ScanResult {
+  return {
+    score: 0,
+    requiredScore: DEFAULT_THRESHOLDS.reject ?? 15,
+    action: 'no action',
+    thresholds: { ...DEFAULT_THRESHOLDS },
+    symbols: {},
+    messages: {},
+    addHeaders: [],
+    removeHeaders: [],
+    isSkipped: false,
+    urls: [],
+    emails: [],
+    timeMs: 0,
+    ...over,
+  };
+}

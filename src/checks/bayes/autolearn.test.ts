@@ -3,17 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { autolearnClass, keepsBalance } from './autolearn.ts';
 import type { ScanResult } from '../../core/types.ts';
+import { resultFixture } from '../../core/testing.ts';
 
 const RULE = { spam_score: 12, ham_score: -2, balance_ratio: 3 };
 
 function result(score: number, bayes?: [name: string, score: number], forced?: string): ScanResult {
   const symbols: ScanResult['symbols'] = {};
   if (bayes) symbols[bayes[0]] = { name: bayes[0], score: bayes[1], weight: 5, options: [] };
-  return {
-    score, requiredScore: 15, action: 'no action', thresholds: { reject: 15, 'soft reject': null, 'rewrite subject': null, 'add header': 6, greylist: 4 },
-    symbols, messages: {}, addHeaders: [], removeHeaders: [], isSkipped: false, urls: [], emails: [], timeMs: 1,
-    forced: forced ? { action: 'reject', module: forced } : undefined,
-  };
+  return resultFixture({ score, symbols, timeMs: 1, forced: forced ? { action: 'reject', module: forced } : undefined });
 }
 
 test('which class a scan result autolearns as', () => {

@@ -3,28 +3,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ScanResult } from '../../core/types.ts';
+import { resultFixture } from '../../core/testing.ts';
 import { isSpamAction, milterJson, toCheckV2Reply, toLegacyReply } from './reply-json.ts';
 
 function result(over: Partial<ScanResult> = {}): ScanResult {
-  return {
+  return resultFixture({
     score: 7.5,
-    requiredScore: 15,
     action: 'add header',
-    thresholds: { reject: 15, 'soft reject': null, 'rewrite subject': null, 'add header': 6, greylist: 4 },
     symbols: {
       TEST_A: { name: 'TEST_A', score: 7.5, weight: 2.5, group: 'test', description: 'A test symbol', options: ['x', 'y'] },
       TEST_B: { name: 'TEST_B', score: 0, weight: 0, options: [] },
     },
-    messages: {},
-    addHeaders: [],
-    removeHeaders: [],
-    isSkipped: false,
-    urls: [],
-    emails: [],
     timeMs: 12.5,
     messageId: 'abc@example.com',
     ...over,
-  };
+  });
 }
 
 test('checkv2 reply carries rspamd fields, metric_score and time in seconds', () => {

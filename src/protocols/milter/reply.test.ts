@@ -4,24 +4,17 @@ import type { Action, HeaderChange, HeaderRemoval, ScanResult } from '../../core
 import type { MilterReply } from './codec.ts';
 import { encodeWords, headerValue } from './header-value.ts';
 import { milterReplies, smtpReplyText, type MilterAbilities, type MilterReplyOptions } from './reply.ts';
+import { resultFixture } from '../../core/testing.ts';
 
 function result(action: Action, extra: { msg?: string; add?: HeaderChange[]; remove?: HeaderRemoval[]; subject?: string; forcedMessage?: string } = {}): ScanResult {
-  return {
-    score: 0,
-    requiredScore: 15,
+  return resultFixture({
     action,
-    thresholds: { reject: 15, 'soft reject': null, 'rewrite subject': null, 'add header': 6, greylist: 4 },
-    symbols: {},
     messages: extra.msg === undefined ? {} : { smtp_message: extra.msg },
     addHeaders: extra.add ?? [],
     removeHeaders: extra.remove ?? [],
     subject: extra.subject,
     forced: extra.forcedMessage === undefined ? undefined : { action, module: 'test', message: extra.forcedMessage },
-    isSkipped: false,
-    urls: [],
-    emails: [],
-    timeMs: 0,
-  };
+  });
 }
 
 const OPTS: MilterReplyOptions = {

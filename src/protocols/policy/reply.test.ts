@@ -7,22 +7,10 @@ import { MemoryLogger } from '../../log/memory-logger.ts';
 import { FailSafe } from './fail-safe.ts';
 import { createPolicyServer, drainPolicyServer } from './server.ts';
 import { PolicyClient } from './test-client.ts';
+import { resultFixture } from '../../core/testing.ts';
 
 function result(action: Action, smtpMessage?: string, addHeaders: HeaderChange[] = []): ScanResult {
-  return {
-    score: 0,
-    requiredScore: 15,
-    action,
-    thresholds: { reject: 15, 'soft reject': null, 'rewrite subject': null, 'add header': 6, greylist: 4 },
-    symbols: {},
-    messages: smtpMessage === undefined ? {} : { smtp_message: smtpMessage },
-    addHeaders,
-    removeHeaders: [],
-    isSkipped: false,
-    urls: [],
-    emails: [],
-    timeMs: 0,
-  };
+  return resultFixture({ action, messages: smtpMessage === undefined ? {} : { smtp_message: smtpMessage }, addHeaders });
 }
 
 const cases: { action: Action; msg?: string; headers?: HeaderChange[]; want: string }[] = [
