@@ -14,13 +14,25 @@ export function failedChecks(result: ScanResult): string[] {
   return out;
 }
 
-/** Rejects with `scan timed out after N ms` when `work` takes longer. */
+/**
+ * Rejects with `scan timed out after N ms` when `work` takes longer. One promise settled by whichever comes first
+ * (a settled promise ignores the later call), rather than `Promise.race` over a second promise plus `finally`:
+ * this runs once per policy request.
+ */
 export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`scan timed out after ${ms} ms`)), ms);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`scan timed out after ${ms} ms`)), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 export interface ScanFailSafeOptions<R> {
