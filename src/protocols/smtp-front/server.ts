@@ -1,6 +1,7 @@
 // The SMTP front listener: connection limits (spamd's maxcon, per-IP), one FrontSession per client, drain on shutdown.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { closeWithGrace } from '../../net/drain-server.ts';
 import { normalizeIp } from '../../net/ip-address.ts';
 import { CLOSE_GRACE_MS, FrontSession, type FrontContext } from './session.ts';
 
@@ -68,18 +69,11 @@ export function createSmtpFrontServer(state: FrontState): Server {
  */
 export async function drainSmtpFrontServer(server: Server, graceMs = DEFAULT_DRAIN_GRACE_MS): Promise<void> {
   const state = states.get(server);
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   if (state) {
     state.draining = true;
     for (const s of state.sessions) s.shutdown();
   }
-  const timer = setTimeout(() => {
+  await closeWithGrace(server, graceMs, () => {
     for (const s of state?.sessions ?? []) s.shutdown(true);
-  }, graceMs);
-  timer.unref();
-  try {
-    await closed;
-  } finally {
-    clearTimeout(timer);
-  }
+  });
 }
