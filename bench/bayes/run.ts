@@ -18,6 +18,7 @@ import type { ParsedMessage } from '../../src/mime/model.ts';
 import { openStore } from '../../src/storage/open-store.ts';
 import type { Store } from '../../src/storage/store.ts';
 import { startDaemon } from '../../test/support/daemon.ts';
+import { deleteKeysUnder } from '../../test/support/redis-keys.ts';
 
 const REDIS_HOST = '127.0.0.1';
 const REDIS_PORT = 6379;
@@ -50,12 +51,7 @@ async function openBackend(backend: string): Promise<{ store: Store; cleanup(): 
     store,
     cleanup: async () => {
       const admin = new Redis({ host: REDIS_HOST, port: REDIS_PORT });
-      let cursor = '0';
-      do {
-        const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (keys.length) await admin.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteKeysUnder(admin, prefix);
       admin.disconnect();
     },
   };

@@ -9,6 +9,7 @@ import { storeContract } from './contract/index.ts';
 import { RedisKeys } from './redis/keys.ts';
 import { openRedisStore } from './redis/redis-store.ts';
 import type { StoreLimits } from './store.ts';
+import { keysUnder } from '../../test/support/redis-keys.ts';
 
 const HOST = '127.0.0.1';
 // Overridable only to check the failure message against a port where nothing listens.
@@ -38,14 +39,7 @@ const admin = new Redis({ host: HOST, port: PORT, lazyConnect: true, maxRetriesP
 admin.on('error', () => {});
 
 async function runKeys(): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await admin.scan(cursor, 'MATCH', `${runPrefix}*`, 'COUNT', 1000);
-    keys.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return keys;
+  return keysUnder(admin, runPrefix);
 }
 
 after(async () => {

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startDaemon, type RunningDaemon } from '../support/daemon.ts';
 import { startPostfix, TEST_DOMAIN, type RunningPostfix, type SwaksResult } from '../support/postfix.ts';
+import { deleteKeysUnder } from '../support/redis-keys.ts';
 
 const PASS_TIME_S = 2;
 const CLIENT = '127.0.0.6';
@@ -43,12 +44,7 @@ checks:
 after(async () => {
   for (const { d } of daemons) await d.stop();
   await postfix?.stop();
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length > 0) await admin.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteKeysUnder(admin, prefix);
   admin.disconnect();
 });
 

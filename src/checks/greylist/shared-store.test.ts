@@ -11,6 +11,7 @@ import { openStore } from '../../storage/open-store.ts';
 import type { Store } from '../../storage/store.ts';
 import { greylistCheck } from './index.ts';
 import { harness, T0 } from './test-support.ts';
+import { deleteKeysUnder } from '../../../test/support/redis-keys.ts';
 
 const REDIS_HOST = '127.0.0.1';
 const REDIS_PORT = 6379;
@@ -23,12 +24,7 @@ after(async () => {
   admin.on('error', () => {});
   try {
     await admin.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await admin.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysUnder(admin, prefix);
   } finally {
     admin.disconnect();
   }

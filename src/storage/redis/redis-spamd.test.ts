@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { storeConfigSchema } from '../config.ts';
 import { openRedisStore } from './redis-store.ts';
+import { keysUnder } from '../../../test/support/redis-keys.ts';
 
 const prefix = `winnow-test:spamd-${process.pid}-${randomBytes(4).toString('hex')}:`;
 const admin = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 0, connectTimeout: 2000 });
@@ -13,14 +14,7 @@ admin.on('error', () => {});
 const HOUR = 3_600_000;
 
 async function keysUnderPrefix(): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    out.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
-  return out.sort();
+  return keysUnder(admin, prefix);
 }
 
 after(async () => {
