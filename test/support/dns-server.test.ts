@@ -187,17 +187,24 @@ describe('startDnsServer', () => {
   it('runs as a CLI that prints its address and answers NXDOMAIN', async () => {
     const script = fileURLToPath(new URL('./dns-server.ts', import.meta.url));
     const child = spawn(process.execPath, [script, '--port', '0', '--nxdomain'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Listened for from the start: a child that dies early must fail the test, not leave it waiting for an exit already gone.
+    const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     try {
       const lines = createInterface({ input: child.stdout });
-      const [first] = (await once(lines, 'line')) as [string];
+      const first = await Promise.race([
+        once(lines, 'line').then(([l]) => String(l)),
+        exited.then(([code]) => `(exited with ${code} before printing: ${stderr})`),
+      ]);
       const m = /^listening 127\.0\.0\.1:(\d+)$/.exec(first);
       assert.ok(m, first);
       const r = await udpAsk(Number(m[1]), query('anything.example', 'TXT'));
-      assert.equal(r && rcode(r), 3);
+      assert.equal(r && rcode(r), 3, stderr);
     } finally {
-      child.kill('SIGTERM');
-      const [code] = (await once(child, 'exit')) as [number | null];
-      assert.equal(code, 0);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const [code] = await exited;
+      assert.equal(code, 0, stderr);
     }
   });
 });
