@@ -52,7 +52,7 @@ export async function startWinnow(o: WinnowOptions): Promise<RunningWinnow> {
   const configPath = join(dir, 'winnow.yaml');
   writeFileSync(configPath, stringify(config));
   // process.execPath: the pinned Node 24 this benchmark runs on (the system node is too old).
-  const daemon = spawnDaemon('winnow', process.execPath, [WINNOW_CLI, 'serve', '--config', configPath], {
+  const daemon = spawnDaemon('winnow', process.execPath, [...(process.env.WINNOW_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), WINNOW_CLI, 'serve', '--config', configPath], {
     cwd: REPO_DIR,
     logPath: join(dir, 'winnow.log'),
     env: { ...process.env, WINNOW_CONFIG: configPath, WINNOW_DATA_DIR: join(dir, 'data') },

@@ -12,15 +12,17 @@ const SENDER_DOMAINS = 50;
  */
 export function triplets(count: number, salt: string): Record<string, string>[] {
   const out: Record<string, string>[] = [];
+  // At least 1,000 /24 networks, and never more than 4 triplets in one: auto-whitelisting (5 passes per network in
+  // both) stays out of the way however long the run.
+  const networks = Math.max(1000, Math.ceil(count / 4));
   for (let i = 0; i < count; i++) {
-    // 1,000 /24 networks: a few triplets each, so auto-whitelisting (5 passes per network in both) stays out of the way.
-    const net = i % 1000;
-    const host = 1 + (Math.floor(i / 1000) % 250);
+    const net = i % networks;
+    const host = 1 + (Math.floor(i / networks) % 250);
     out.push({
       request: 'smtpd_access_policy',
       protocol_state: 'RCPT',
       protocol_name: 'ESMTP',
-      client_address: `10.${Math.floor(net / 250)}.${net % 250}.${host}`,
+      client_address: `10.${Math.floor(net / 250) % 256}.${net % 250}.${host}`,
       client_name: 'unknown',
       reverse_client_name: 'unknown',
       helo_name: `mx${i % 97}.sender${i % SENDER_DOMAINS}.example`,

@@ -15,6 +15,7 @@ import { groupCpuMs } from './cpu.ts';
 import { deleteRedisKeys } from './redis-keys.ts';
 import { PolicyClient } from '../../src/protocols/policy/test-client.ts';
 import { intArg } from '../lib/args.ts';
+import { sampleTreeMemory } from '../lib/rss.ts';
 
 /** The issue's floor: requests in one timed run. */
 const MIN_REQUESTS = 4000;
@@ -44,6 +45,8 @@ interface Row {
   retryPass: PassResult;
   /** CPU the server's processes used during the two timed passes (undefined where /proc is missing). */
   serverCpuMs?: number;
+  /** Highest RSS of the server's process tree during the run, MB. */
+  peakRssMb: number;
 }
 
 function log(msg: string): void {
@@ -59,6 +62,7 @@ async function measure(
 ): Promise<Row> {
   const target = { host: '127.0.0.1', port };
   const salt = `${system.replace(/\W+/g, '')}${Date.now().toString(36)}`;
+  const memory = sampleTreeMemory(pgid);
   await runPass(target, o.connections, triplets(o.warmup, `${salt}w`));
   const stream = triplets(o.half, salt);
   const timed = async (what: string): Promise<{ pass: PassResult; cpuMs?: number }> => {
@@ -72,7 +76,8 @@ async function measure(
   await sleep(o.delayS * 1000 + 500);
   const retry = await timed('retries');
   const serverCpuMs = first.cpuMs === undefined || retry.cpuMs === undefined ? undefined : first.cpuMs + retry.cpuMs;
-  return { system, newPass: first.pass, retryPass: retry.pass, serverCpuMs };
+  const peakRssMb = memory.stop().peakRssBytes / 1e6;
+  return { system, newPass: first.pass, retryPass: retry.pass, serverCpuMs, peakRssMb };
 }
 
 function rate(p: { requests: number; elapsedMs: number }): number {
@@ -181,7 +186,7 @@ async function main(): Promise<void> {
   const verbs = (p: PassResult) => Object.entries(p.verbs).map(([k, v]) => `${k} ${v}`).join(', ');
   console.log(
     formatTable(
-      ['system', 'requests', 'req/s', 'new req/s', 'retry req/s', 'vs postgrey', 'server CPU µs/req', 'replies (new | retry)'],
+      ['system', 'requests', 'req/s', 'new req/s', 'retry req/s', 'vs postgrey', 'server CPU µs/req', 'peak RSS MB', 'replies (new | retry)'],
       rows.map((r) => [
         r.system,
         String(total(r).requests),
@@ -190,12 +195,13 @@ async function main(): Promise<void> {
         rate(r.retryPass).toFixed(0),
         pg ? `${(rate(total(r)) / rate(total(pg))).toFixed(2)}x` : '-',
         r.serverCpuMs === undefined ? '-' : ((r.serverCpuMs * 1000) / total(r).requests).toFixed(0),
+        r.peakRssMb.toFixed(0),
         `${verbs(r.newPass)} | ${verbs(r.retryPass)}`,
       ]),
     ),
   );
   console.log(`\n${o.connections} connections, one request at a time each; ${o.warmup} warm-up requests untimed; retries ${o.delayS + 0.5} s after the new pass.`);
-  console.log(`winnow: ${workers} worker process(es). Server CPU: user + system time of the server's processes during the timed passes.`);
+  console.log(`winnow: ${workers} worker process(es). Server CPU: user + system time of the server's processes during the timed passes; peak RSS: their resident memory, summed.`);
   const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   console.log(`load average (1, 5, 15 min) at start: ${la(loadBefore)}; at end: ${la(loadavg())} on ${availableParallelism()} cores`);
   console.log(winnowNote);

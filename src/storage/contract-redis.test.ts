@@ -9,6 +9,7 @@ import { storeContract } from './contract/index.ts';
 import { RedisKeys } from './redis/keys.ts';
 import { openRedisStore } from './redis/redis-store.ts';
 import type { StoreLimits } from './store.ts';
+import { SWEEP_EVERY_WRITES } from './rules.ts';
 import { keysUnder } from '../../test/support/redis-keys.ts';
 
 const HOST = '127.0.0.1';
@@ -131,6 +132,31 @@ describe('redis backend specifics', () => {
       assert.ok(ttl > 0 && ttl <= 200, `pttl ${ttl} should be the 200 ms refill time`);
       await s.rate.take('b', 10, 5, Date.now(), 0);
       assert.equal(await admin.exists(`${prefix}rate:b`), 0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('every SWEEP_EVERY_WRITES-th sighting sweeps expired entries from the hash and both sets; the order set gains only new keys', async () => {
+    const prefix = `${runPrefix}sweep:`;
+    const s = await open({}, prefix);
+    const timing = { delayMs: 10, retryWindowMs: 50, passTtlMs: 1000 };
+    const members = async () => ({
+      entries: (await admin.hkeys(`${prefix}{greylist}:entries`)).sort(),
+      expiry: (await admin.zrange(`${prefix}{greylist}:expiry`, '0', '-1')).sort(),
+      order: await admin.zrange(`${prefix}{greylist}:order`, '0', '-1'),
+    });
+    try {
+      await s.greylist.sight('old', 1_000, timing);
+      await s.greylist.sight('old', 1_020, timing); // an update: still one member of the order set
+      assert.deepEqual((await members()).order, ['old']);
+      for (let i = 3; i < SWEEP_EVERY_WRITES; i++) await s.greylist.sight(`k${i}`, 5_000, timing);
+      assert.ok((await members()).entries.includes('old'), 'no sweep before a chunk of writes is due');
+      await s.greylist.sight('last', 5_000, timing);
+      const after = await members();
+      for (const set of [after.entries, after.expiry, after.order]) assert.ok(!set.includes('old'), 'the expired entry is swept everywhere');
+      assert.equal(after.entries.length, SWEEP_EVERY_WRITES - 2);
+      assert.deepEqual(after.order, after.entries);
     } finally {
       await s.close();
     }

@@ -13,6 +13,26 @@ export const DEFAULT_SIGNATURE_MAX_AGE_DAYS = 365;
 export const PRUNE_TARGET_RATIO = 0.95;
 /** Expired entries a write removes on the way (amortised expiry without a timer). */
 export const SWEEP_BATCH = 16;
+/** Greylist writes sweep in chunks: every this many writes, SWEEP_BATCH keys for each (see SweepSchedule). */
+export const SWEEP_EVERY_WRITES = 16;
+
+/**
+ * When a store's writes sweep, and how far: each write owes SWEEP_BATCH keys, and every SWEEP_EVERY_WRITES-th
+ * write sweeps what is owed. The sweep's own statements (SQLite) or commands (Redis, inside the write's Lua script)
+ * cost more than the keys they walk, and a greylist sighting per policy request paid them every time.
+ */
+export class SweepSchedule {
+  #owed = 0;
+
+  /** Keys the current write is to sweep: 0, or everything owed once a chunk is due. */
+  take(): number {
+    this.#owed += SWEEP_BATCH;
+    if (this.#owed < SWEEP_BATCH * SWEEP_EVERY_WRITES) return 0;
+    const keys = this.#owed;
+    this.#owed = 0;
+    return keys;
+  }
+}
 /** Rows one prune/expire step touches; Redis runs one Lua call per step so it never blocks long. */
 export const PRUNE_BATCH = 1000;
 /** Rows per page of a TokenStore/WeightStore scan: big pages are cheap (one statement or reply each) yet bound memory. */

@@ -22,9 +22,9 @@ local function live(k)
   return nil
 end
 local function put(k, first, pass, exp)
-  redis.call('HSET', E, k, string.format('%d %d %d %d', first, now, pass, exp))
+  -- The key-order set only needs a key when the hash field is new (HSET answers 1).
+  if redis.call('HSET', E, k, string.format('%d %d %d %d', first, now, pass, exp)) == 1 then redis.call('ZADD', O, 0, k) end
   redis.call('ZADD', X, exp, k)
-  redis.call('ZADD', O, 0, k)
 end
 local first, pass = live(key)
 if first and pass == 0 and now - first >= window then first = nil end

@@ -122,12 +122,14 @@ end
 return #c
 `;
 
-/** Shared by scripts that sweep a few expired members before writing (amortised expiry). */
+/** Shared by scripts that sweep a few expired members before writing (amortised expiry); a batch of 0 sweeps nothing. */
 export const SWEEP = (entries: string, expiry: string, order: string | undefined, now: string, batch: string) => `
-for _, k in ipairs(redis.call('ZRANGEBYSCORE', ${expiry}, '-inf', ${now}, 'LIMIT', 0, tonumber(${batch}))) do
-  redis.call('HDEL', ${entries}, k)
-  redis.call('ZREM', ${expiry}, k)
-  ${order ? `redis.call('ZREM', ${order}, k)` : ''}
+if tonumber(${batch}) > 0 then
+  for _, k in ipairs(redis.call('ZRANGEBYSCORE', ${expiry}, '-inf', ${now}, 'LIMIT', 0, tonumber(${batch}))) do
+    redis.call('HDEL', ${entries}, k)
+    redis.call('ZREM', ${expiry}, k)
+    ${order ? `redis.call('ZREM', ${order}, k)` : ''}
+  end
 end
 `;
 

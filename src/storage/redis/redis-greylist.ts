@@ -15,7 +15,7 @@ import type {
   WhitelistStore,
 } from '../interfaces.ts';
 import { assertSightTiming } from '../greylist-rules.ts';
-import { assertTime, SWEEP_BATCH } from '../rules.ts';
+import { assertTime, SWEEP_BATCH, SweepSchedule } from '../rules.ts';
 import type { RedisClient } from './client.ts';
 import type { RedisKeys } from './keys.ts';
 import type { Scripts } from './lua.ts';
@@ -61,10 +61,10 @@ class RedisWhitelist implements WhitelistStore {
 }
 
 /** ARGV of the sight scripts after the keys (validated here, so a bad call never reaches the server). */
-function sightArgs(key: string, now: number, t: SightTiming, counter: PassCounter | undefined): (string | number)[] {
+function sightArgs(key: string, now: number, t: SightTiming, counter: PassCounter | undefined, sweep: number): (string | number)[] {
   assertSightTiming(now, t);
   if (counter) assertTime('counter.ttlMs', counter.ttlMs);
-  return [key, now, t.delayMs, t.retryWindowMs, t.passTtlMs, SWEEP_BATCH, counter?.key ?? '', counter?.ttlMs ?? 0];
+  return [key, now, t.delayMs, t.retryWindowMs, t.passTtlMs, sweep, counter?.key ?? '', counter?.ttlMs ?? 0];
 }
 
 function toSighting(key: string, r: number[], counter: PassCounter | undefined): GreylistSighting {
@@ -85,6 +85,8 @@ export class RedisGreylist implements GreylistStore {
   /** Cluster keeps the whitelist in another hash slot: no script may touch both. */
   readonly #cluster: boolean;
   readonly whitelist: WhitelistStore;
+  /** Sightings sweep expired entries in chunks (each host of a shared Redis sweeps for its own writes). */
+  readonly #sweeps = new SweepSchedule();
 
   constructor(client: RedisClient, keys: RedisKeys, scripts: Scripts) {
     this.#h = new ExpiringHash(client, keys.expiring('greylist'), scripts, true);
@@ -97,18 +99,17 @@ export class RedisGreylist implements GreylistStore {
 
   async sight(key: string, now: number, timing: SightTiming, counter?: PassCounter): Promise<GreylistSighting> {
     const k = this.#h.keys;
-    const r = (await this.#lua.greySight(k.entries, k.expiry, k.order, ...sightArgs(key, now, timing, counter))) as number[];
+    const r = (await this.#lua.greySight(k.entries, k.expiry, k.order, ...sightArgs(key, now, timing, counter, this.#sweeps.take()))) as number[];
     return toSighting(key, r, counter);
   }
 
   async sightUnlessListed(listKey: string, key: string, now: number, timing: SightTiming, counter?: PassCounter): Promise<ListedOrSighted> {
-    const args = sightArgs(key, now, timing, counter);
     if (this.#cluster) {
       const listed = await this.whitelist.get(listKey, now);
       return listed ? { listed } : { sighting: await this.sight(key, now, timing, counter) };
     }
     const k = this.#h.keys;
-    const r = (await this.#lua.greySightUnlessListed(this.#wl.keys.entries, k.entries, k.expiry, k.order, listKey, ...args)) as (
+    const r = (await this.#lua.greySightUnlessListed(this.#wl.keys.entries, k.entries, k.expiry, k.order, listKey, ...sightArgs(key, now, timing, counter, this.#sweeps.take()))) as (
       | number
       | string
     )[];

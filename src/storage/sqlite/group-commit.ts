@@ -44,7 +44,6 @@ export class GroupCommit {
   /** Failed tries of the write lock for the current queue, and when the first one was made. */
   #busyTries = 0;
   #busySince = 0;
-  #transactions = 0;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -55,11 +54,6 @@ export class GroupCommit {
       release: db.prepare('RELEASE group_write'),
       rollbackTo: db.prepare('ROLLBACK TO group_write'),
     };
-  }
-
-  /** Write transactions begun so far: a write can tell whether it is the first of its transaction. */
-  get transactions(): number {
-    return this.#transactions;
   }
 
   run<T>(fn: () => T): Promise<T> {
@@ -94,7 +88,6 @@ export class GroupCommit {
       return this.#schedule(n <= 0 ? 0 : Math.min(MAX_BUSY_RETRY_DELAY_MS, 2 ** (n - 1)));
     }
     this.#busyTries = 0;
-    this.#transactions++;
     const batch = this.#queue;
     this.#queue = [];
     const careful = this.#careful;

@@ -6,10 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { SWEEP_BATCH } from '../rules.ts';
+import { SWEEP_BATCH, SWEEP_EVERY_WRITES } from '../rules.ts';
 import { openSqliteStore } from './sqlite-store.ts';
 import type { Store } from '../store.ts';
 
+/** Keys one sweep looks at. */
+const SWEEP_CHUNK_KEYS = SWEEP_BATCH * SWEEP_EVERY_WRITES;
 const LIMITS = { historySize: 10, maxTokens: 10, maxWeightBuckets: 10 };
 const T0 = 1_000_000;
 const TTL_MS = 1_000_000;
@@ -48,29 +50,32 @@ test('the schema has no expiry index on greylist', async () => {
   }
 });
 
-test('each write sweeps the next keys; one round of writes deletes every expired row and keeps live ones', async () => {
-  const expired = SWEEP_BATCH * 4 + 3;
-  const live = SWEEP_BATCH * 2;
+test('every SWEEP_EVERY_WRITES-th write sweeps SWEEP_BATCH keys for each write; one round deletes every expired row and keeps live ones', async () => {
+  const expired = SWEEP_CHUNK_KEYS * 2 + 3;
+  const live = SWEEP_CHUNK_KEYS;
+  const writesPerChunk = SWEEP_EVERY_WRITES;
   await withRows(expired, live, async (store, count) => {
-    // Keys sort keep-… < new-… < old-…: the first write looks at the live rows, later ones reach the expired.
-    const writes = Math.ceil((expired + live) / SWEEP_BATCH) + 1;
-    await store.greylist.seen('new-0', T0, TTL_MS);
-    assert.equal(count('old-'), expired, 'the first SWEEP_BATCH keys are live');
-    for (let i = 1; i < writes; i++) await store.greylist.seen(`new-${i}`, T0, TTL_MS);
+    // Keys sort keep-… < new-… < old-…: the first chunk is the live rows, later ones reach the expired.
+    for (let i = 0; i < writesPerChunk * 2 - 1; i++) await store.greylist.seen(`new-${String(i).padStart(4, '0')}`, T0, TTL_MS);
+    assert.equal(count('old-'), expired, 'the first chunk held live rows only; the second is not owed yet');
+    await store.greylist.seen('new-x', T0, TTL_MS);
+    assert.ok(count('old-') < expired, 'the write that completes the second chunk sweeps it');
+    const round = Math.ceil((expired + live + writesPerChunk * 3) / SWEEP_BATCH) + writesPerChunk;
+    for (let i = 0; i < round; i++) await store.greylist.seen(`new-y${String(i).padStart(4, '0')}`, T0, TTL_MS);
     assert.equal(count('old-'), 0, 'every expired row is gone after one round');
     assert.equal(count('keep-'), live, 'live rows stay');
-    assert.equal(count('new-'), writes);
   });
 });
 
-test('writes of one transaction sweep once, for all of them, in the next transaction', async () => {
-  const expired = 200;
+test('the writes of one transaction count one by one: the one that completes a chunk sweeps it', async () => {
+  const expired = SWEEP_CHUNK_KEYS * 3;
+  const writesPerChunk = SWEEP_EVERY_WRITES;
   await withRows(expired, 0, async (store, count) => {
-    // One turn: one group-commit transaction of 4 writes; its first write sweeps SWEEP_BATCH keys (before any a-… row is in).
-    await Promise.all([0, 1, 2, 3].map((i) => store.greylist.seen(`a-${i}`, T0, TTL_MS)));
-    assert.equal(count('old-'), expired - SWEEP_BATCH);
-    // The next write sweeps for itself and the three writes that did not: 4 × SWEEP_BATCH keys.
+    // One turn: one group-commit transaction of a chunk's writes but one; nothing is swept yet.
+    await Promise.all(Array.from({ length: writesPerChunk - 1 }, (_, i) => store.greylist.seen(`a-${i}`, T0, TTL_MS)));
+    assert.equal(count('old-'), expired);
+    // The next write completes the chunk: SWEEP_CHUNK_KEYS keys from the start (a-… rows are live, old-… expired).
     await store.greylist.seen('b-0', T0, TTL_MS);
-    assert.equal(count('old-'), expired - 5 * SWEEP_BATCH);
+    assert.equal(count('old-'), expired - (SWEEP_CHUNK_KEYS - (writesPerChunk - 1)), 'the a-… rows took the first keys of the chunk');
   });
 });

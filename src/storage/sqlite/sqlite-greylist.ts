@@ -15,7 +15,7 @@ import type {
   WhitelistStore,
 } from '../interfaces.ts';
 import { assertSightTiming, isFirstPass, seenEntry, sightEntry } from '../greylist-rules.ts';
-import { assertTime, pageOf, SWEEP_BATCH } from '../rules.ts';
+import { assertTime, pageOf, SWEEP_BATCH, SweepSchedule } from '../rules.ts';
 import { immediate } from './database.ts';
 import { GroupCommit } from './group-commit.ts';
 
@@ -105,10 +105,7 @@ export class SqliteGreylist implements GreylistStore {
   readonly #group: GroupCommit;
   /** Where the amortised sweep goes on from: the last key it looked at ('' = the start of the table). */
   #sweptTo = '';
-  /** Keys the sweep still has to look at: SWEEP_BATCH per write since it last ran. */
-  #sweepOwed = 0;
-  /** The group-commit transaction it last ran in. */
-  #sweptIn = -1;
+  readonly #sweeps = new SweepSchedule();
   readonly #whitelist: SqliteWhitelist;
   readonly whitelist: WhitelistStore;
 
@@ -167,20 +164,17 @@ export class SqliteGreylist implements GreylistStore {
    * cost each sighting a second page written to the WAL, as its expiry moves on every sighting. A write adds at
    * most two rows and the sweep looks at SWEEP_BATCH more, so it goes round faster than the table grows and an
    * expired row is gone within one round. The range is deleted in SQL (reading the rows into JS to pick the
-   * expired ones cost more than the index did), once per group-commit transaction, by its first write, for all
-   * writes since the last sweep: the two statements cost more than the keys they walk. (`expire` and `list`
-   * still delete every expired row, by a full scan.)
+   * expired ones cost more than the index did), in chunks (SweepSchedule): the two statements cost more than the
+   * keys they walk, and run once per transaction they were a twentieth of a policy request. (`expire` and `list` still delete every expired row,
+   * by a full scan.)
    */
   #sweep(now: number): void {
-    this.#sweepOwed += SWEEP_BATCH;
-    const tx = this.#group.transactions;
-    if (tx === this.#sweptIn) return;
-    this.#sweptIn = tx;
-    const end = this.#q.sweepEnd.get(this.#sweptTo, this.#sweepOwed - 1) as { key: string } | undefined;
+    const keys = this.#sweeps.take();
+    if (keys === 0) return;
+    const end = this.#q.sweepEnd.get(this.#sweptTo, keys - 1) as { key: string } | undefined;
     if (end) this.#q.sweepRange.run(this.#sweptTo, end.key, now);
     else this.#q.sweepTail.run(this.#sweptTo, now);
     this.#sweptTo = end ? end.key : '';
-    this.#sweepOwed = 0;
   }
 
   /** Inside a write transaction. */
