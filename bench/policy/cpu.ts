@@ -5,6 +5,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Kernel clock ticks per second for utime/stime in /proc/PID/stat (USER_HZ, 100 on Linux). */
 const CLOCK_TICKS_PER_S = 100;
 
+/** Milliseconds of user + system CPU used so far by process `pid` (undefined off Linux or when it is gone). */
+export function processCpuMs(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
 /** Milliseconds of user + system CPU used so far by the live processes of process group `pgid` (undefined off Linux). */
 export function groupCpuMs(pgid: number): number | undefined {
   let pids: string[];

@@ -1,4 +1,4 @@
-// Deletes a benchmark's throw-away Redis keys (everything under its prefix) afterwards.
+// The benchmark's local Redis: deleting its throw-away keys (everything under its prefix) afterwards, and finding the server's pid.
 
 import { Redis } from 'ioredis';
 import { deleteKeysUnder } from '../../test/support/redis-keys.ts';
@@ -9,6 +9,19 @@ export async function deleteRedisKeys(prefix: string): Promise<number> {
   await redis.connect();
   try {
     return await deleteKeysUnder(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The local redis-server's process id (INFO server), so its CPU can be read beside winnow's. */
+export async function redisServerPid(): Promise<number> {
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  await redis.connect();
+  try {
+    const pid = /^process_id:(\d+)/m.exec(await redis.info('server'))?.[1];
+    if (pid === undefined) throw new Error('INFO server has no process_id');
+    return Number(pid);
   } finally {
     redis.disconnect();
   }

@@ -11,17 +11,26 @@ import { startWinnow } from '../lib/winnow.ts';
 import { waitUntil } from '../lib/wait.ts';
 import { runPass, triplets, type PassResult } from './load.ts';
 import { postgreyAvailable, startPostgrey } from './postgrey.ts';
-import { groupCpuMs } from './cpu.ts';
-import { deleteRedisKeys } from './redis-keys.ts';
+import { groupCpuMs, processCpuMs } from './cpu.ts';
+import { deleteRedisKeys, redisServerPid } from './redis-keys.ts';
 import { PolicyClient } from '../../src/protocols/policy/test-client.ts';
 import { intArg } from '../lib/args.ts';
 import { sampleTreeMemory } from '../lib/rss.ts';
 
 /** The issue's floor: requests in one timed run. */
 const MIN_REQUESTS = 4000;
+/**
+ * Timed requests by default: at the floor a pass lasts a fraction of a second and the figures swung by ±40 %
+ * between runs on the 2-core VM; 20,000 take a few seconds per pass for winnow and much steadier figures.
+ */
+const DEFAULT_REQUESTS = 20_000;
 const DEFAULT_CONNECTIONS = 8;
-/** Untimed distinct triplets first, so JITs, caches and connections are warm on both sides. */
-const DEFAULT_WARMUP = 400;
+/**
+ * Untimed distinct triplets first, so JITs, caches and connections are warm on both sides. With 400 winnow's
+ * first timed pass still paid for V8's optimising compiler (on its own threads, counted as server CPU): in
+ * `scan-loop.ts` the first 20,000 requests cost twice what the next ones do.
+ */
+const DEFAULT_WARMUP = 2000;
 /** Greylisting delay for postgrey (and the pause between the new-triplet pass and the retry pass). */
 const DEFAULT_DELAY_S = 2;
 /** The issue's target: winnow at least this many times postgrey's requests/s. */
@@ -29,7 +38,7 @@ const TARGET_RATIO = 5;
 const WINNOW_POLICY_START_TIMEOUT_MS = 30_000;
 
 const USAGE = `usage: node bench/policy/run.ts [options]
-  --requests N      timed requests, half new triplets then their retries (default and minimum ${MIN_REQUESTS})
+  --requests N      timed requests, half new triplets then their retries (default ${DEFAULT_REQUESTS}, at least ${MIN_REQUESTS})
   --connections N   persistent connections, one request at a time each (default ${DEFAULT_CONNECTIONS})
   --workers N       winnow worker processes (default: cores = ${availableParallelism()})
   --warmup N        untimed requests first (default ${DEFAULT_WARMUP})
@@ -45,6 +54,8 @@ interface Row {
   retryPass: PassResult;
   /** CPU the server's processes used during the two timed passes (undefined where /proc is missing). */
   serverCpuMs?: number;
+  /** CPU the store's own server (redis-server) used during the timed passes; undefined for in-process stores. */
+  storeCpuMs?: number;
   /** Highest RSS of the server's process tree during the run, MB. */
   peakRssMb: number;
 }
@@ -53,31 +64,43 @@ function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
 }
 
-/** `pgid`: the server's process group, whose CPU time is read around each timed pass (not the pause between). */
+/**
+ * `pgid`: the server's process group, whose CPU time is read around each timed pass (not the pause between);
+ * `storePid`: the store's server process (redis-server), read the same way.
+ */
 async function measure(
   system: string,
   port: number,
   pgid: number,
   o: { connections: number; warmup: number; half: number; delayS: number },
+  storePid?: number,
 ): Promise<Row> {
   const target = { host: '127.0.0.1', port };
   const salt = `${system.replace(/\W+/g, '')}${Date.now().toString(36)}`;
   const memory = sampleTreeMemory(pgid);
   await runPass(target, o.connections, triplets(o.warmup, `${salt}w`));
   const stream = triplets(o.half, salt);
-  const timed = async (what: string): Promise<{ pass: PassResult; cpuMs?: number }> => {
+  const storeCpu = () => (storePid === undefined ? undefined : processCpuMs(storePid));
+  const timed = async (what: string): Promise<{ pass: PassResult; cpuMs?: number; storeMs?: number }> => {
     log(`${system}: ${o.half} ${what}... (load average ${loadavg()[0].toFixed(1)})`);
     const before = groupCpuMs(pgid);
+    const storeBefore = storeCpu();
     const pass = await runPass(target, o.connections, stream);
     const after = groupCpuMs(pgid);
-    return { pass, cpuMs: before === undefined || after === undefined ? undefined : after - before };
+    const storeAfter = storeCpu();
+    return {
+      pass,
+      cpuMs: before === undefined || after === undefined ? undefined : after - before,
+      storeMs: storeBefore === undefined || storeAfter === undefined ? undefined : storeAfter - storeBefore,
+    };
   };
   const first = await timed('new triplets');
   await sleep(o.delayS * 1000 + 500);
   const retry = await timed('retries');
   const serverCpuMs = first.cpuMs === undefined || retry.cpuMs === undefined ? undefined : first.cpuMs + retry.cpuMs;
+  const storeCpuMs = first.storeMs === undefined || retry.storeMs === undefined ? undefined : first.storeMs + retry.storeMs;
   const peakRssMb = memory.stop().peakRssBytes / 1e6;
-  return { system, newPass: first.pass, retryPass: retry.pass, serverCpuMs, peakRssMb };
+  return { system, newPass: first.pass, retryPass: retry.pass, serverCpuMs, storeCpuMs, peakRssMb };
 }
 
 function rate(p: { requests: number; elapsedMs: number }): number {
@@ -118,7 +141,7 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const requests = intArg('requests', values.requests, MIN_REQUESTS, MIN_REQUESTS);
+  const requests = intArg('requests', values.requests, DEFAULT_REQUESTS, MIN_REQUESTS);
   const o = {
     connections: intArg('connections', values.connections, DEFAULT_CONNECTIONS, 1),
     warmup: intArg('warmup', values.warmup, DEFAULT_WARMUP, 0),
@@ -138,13 +161,14 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   const dns = await startNxdomainDns();
   try {
-    const backends: { name: string; store: Record<string, unknown>; cleanup?: () => Promise<void> }[] = [];
+    const backends: { name: string; store: Record<string, unknown>; storePid?: number; cleanup?: () => Promise<void> }[] = [];
     if (!values['skip-sqlite']) backends.push({ name: 'winnow (SQLite)', store: { backend: 'sqlite' } });
     if (!values['skip-redis']) {
       const prefix = `winnow-bench-policy-${process.pid}-${Date.now().toString(36)}:`;
       backends.push({
         name: 'winnow (Redis)',
         store: { backend: 'redis', host: '127.0.0.1', port: 6379, prefix },
+        storePid: await redisServerPid(),
         cleanup: async () => log(`redis: deleted ${await deleteRedisKeys(prefix)} keys under ${prefix}`),
       });
     }
@@ -162,7 +186,7 @@ async function main(): Promise<void> {
       const w = await startWinnow({ dnsAddress: dns.address, workers, extraConfig });
       try {
         await waitUntil('winnow policy port', () => policyUp(port), WINNOW_POLICY_START_TIMEOUT_MS, w.daemon);
-        rows.push(await measure(b.name, port, w.daemon.pid, o));
+        rows.push(await measure(b.name, port, w.daemon.pid, o, b.storePid));
       } finally {
         await w.stop();
         await b.cleanup?.();
@@ -186,7 +210,7 @@ async function main(): Promise<void> {
   const verbs = (p: PassResult) => Object.entries(p.verbs).map(([k, v]) => `${k} ${v}`).join(', ');
   console.log(
     formatTable(
-      ['system', 'requests', 'req/s', 'new req/s', 'retry req/s', 'vs postgrey', 'server CPU µs/req', 'peak RSS MB', 'replies (new | retry)'],
+      ['system', 'requests', 'req/s', 'new req/s', 'retry req/s', 'vs postgrey', 'server CPU µs/req', 'redis-server CPU µs/req', 'peak RSS MB', 'replies (new | retry)'],
       rows.map((r) => [
         r.system,
         String(total(r).requests),
@@ -195,13 +219,14 @@ async function main(): Promise<void> {
         rate(r.retryPass).toFixed(0),
         pg ? `${(rate(total(r)) / rate(total(pg))).toFixed(2)}x` : '-',
         r.serverCpuMs === undefined ? '-' : ((r.serverCpuMs * 1000) / total(r).requests).toFixed(0),
+        r.storeCpuMs === undefined ? '-' : ((r.storeCpuMs * 1000) / total(r).requests).toFixed(0),
         r.peakRssMb.toFixed(0),
         `${verbs(r.newPass)} | ${verbs(r.retryPass)}`,
       ]),
     ),
   );
   console.log(`\n${o.connections} connections, one request at a time each; ${o.warmup} warm-up requests untimed; retries ${o.delayS + 0.5} s after the new pass.`);
-  console.log(`winnow: ${workers} worker process(es). Server CPU: user + system time of the server's processes during the timed passes; peak RSS: their resident memory, summed.`);
+  console.log(`winnow: ${workers} worker process(es). Server CPU: user + system time of the server's processes during the timed passes; redis-server CPU: the same for the Redis server winnow's store used; peak RSS: the server's resident memory, summed over its processes.`);
   const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   console.log(`load average (1, 5, 15 min) at start: ${la(loadBefore)}; at end: ${la(loadavg())} on ${availableParallelism()} cores`);
   console.log(winnowNote);
