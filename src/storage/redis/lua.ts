@@ -2,6 +2,7 @@
 
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from './client.ts';
+import { corkWhileBusy } from './cork-while-busy.ts';
 
 /**
  * KEYS: spam, ham, seen, totals, sigs, sigDays.
@@ -223,7 +224,10 @@ export function defineScript(client: RedisClient, name: string, lua: string, num
   const full = `winnow_${name}`;
   client.defineCommand(full, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
   const fn = (client as unknown as Record<string, Call>)[full];
-  return (...args) => fn.apply(client, args);
+  return (...args) => {
+    corkWhileBusy(client);
+    return fn.apply(client, args);
+  };
 }
 
 /** Queues a script registered by defineScript on a MULTI or pipeline (ioredis adds defined commands to both). */
