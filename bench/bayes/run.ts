@@ -32,8 +32,18 @@ const { values } = parseArgs({
     backends: { type: 'string', default: 'sqlite,redis' },
     models: { type: 'string', default: 'logistic,robinson-fisher' },
     rss: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   },
 });
+
+if (values.help) {
+  console.log(`usage: node bench/bayes/run.ts [options]
+  --n N            messages learned and classified per backend and model (default 1000)
+  --backends L     comma-separated: sqlite, redis (default sqlite,redis; Redis at ${REDIS_HOST}:${REDIS_PORT})
+  --models L       comma-separated: logistic, robinson-fisher (default both)
+  --rss            also train a daemon (2 workers) on the whole train half through the controller and print its memory`);
+  process.exit(0);
+}
 
 function fmt(s: LatencySummary): string {
   return `mean ${s.meanMs.toFixed(2)} ms  p50 ${s.p50Ms.toFixed(2)}  p90 ${s.p90Ms.toFixed(2)}  p99 ${s.p99Ms.toFixed(2)}  max ${s.maxMs.toFixed(1)}`;

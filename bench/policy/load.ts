@@ -48,9 +48,12 @@ export interface PassResult {
   verbs: Record<string, number>;
 }
 
-/** `DEFER_IF_PERMIT 4.7.1 ...` → `DEFER_IF_PERMIT`; an explicit code `450 4.7.1 ...` → `4xx`. */
-function verbOf(action: string): string {
-  return /^\d{3}\b/.test(action) ? `${action[0]}xx` : action.split(' ', 1)[0];
+const ACTION = Buffer.from('action=');
+const REPLY_END = Buffer.from('\n\n');
+
+/** The first word of an action: `DEFER_IF_PERMIT`, `PREPEND`...; an explicit code `450` → `4xx`. */
+function verbOf(word: string): string {
+  return /^\d{3}$/.test(word) ? `${word[0]}xx` : word;
 }
 
 /** One persistent connection that sends a request only once the previous reply is in, as Postfix's smtpd does. */
@@ -83,25 +86,30 @@ export async function runPass(target: PolicyTarget, connections: number, request
       sockets.map(
         (socket) =>
           new Promise<void>((resolve, reject) => {
-            let buffer = '';
+            // Replies are bytes: no string decoding of the stream, only the verb of each reply is turned into text.
+            let pending: Buffer | undefined;
             let current = -1;
             const next = (): void => {
               current = cursor++;
               if (current >= encoded.length) return resolve();
               socket.write(encoded[current]);
             };
-            socket.setEncoding('latin1');
-            socket.on('data', (chunk: string) => {
-              buffer += chunk;
+            socket.on('data', (chunk: Buffer) => {
+              const data = pending === undefined ? chunk : Buffer.concat([pending, chunk]);
+              let start = 0;
               let end: number;
-              while ((end = buffer.indexOf('\n\n')) >= 0) {
-                const block = buffer.slice(0, end);
-                buffer = buffer.slice(end + 2);
-                if (!block.startsWith('action=')) return reject(new Error(`no action line in the reply to request ${current}: ${block}`));
-                const verb = verbOf(block.slice('action='.length));
+              while ((end = data.indexOf(REPLY_END, start)) >= 0) {
+                if (data.compare(ACTION, 0, ACTION.length, start, start + ACTION.length) !== 0) {
+                  return reject(new Error(`no action line in the reply to request ${current}: ${data.toString('latin1', start, end)}`));
+                }
+                const from = start + ACTION.length;
+                const space = data.indexOf(0x20, from);
+                const verb = verbOf(data.toString('latin1', from, space >= 0 && space < end ? space : end));
                 verbs[verb] = (verbs[verb] ?? 0) + 1;
+                start = end + REPLY_END.length;
                 next();
               }
+              pending = start < data.length ? data.subarray(start) : undefined;
             });
             socket.once('error', reject);
             socket.once('close', () => reject(new Error(`the server closed a connection at request ${current}`)));

@@ -56,6 +56,8 @@ interface Row {
   serverCpuMs?: number;
   /** CPU the store's own server (redis-server) used during the timed passes; undefined for in-process stores. */
   storeCpuMs?: number;
+  /** CPU this process (the load generator) used during the timed passes: it shares the cores with the server. */
+  loadCpuMs: number;
   /** Highest RSS of the server's process tree during the run, MB. */
   peakRssMb: number;
 }
@@ -81,15 +83,18 @@ async function measure(
   await runPass(target, o.connections, triplets(o.warmup, `${salt}w`));
   const stream = triplets(o.half, salt);
   const storeCpu = () => (storePid === undefined ? undefined : processCpuMs(storePid));
-  const timed = async (what: string): Promise<{ pass: PassResult; cpuMs?: number; storeMs?: number }> => {
+  const timed = async (what: string): Promise<{ pass: PassResult; cpuMs?: number; storeMs?: number; loadMs: number }> => {
     log(`${system}: ${o.half} ${what}... (load average ${loadavg()[0].toFixed(1)})`);
     const before = groupCpuMs(pgid);
     const storeBefore = storeCpu();
+    const loadBefore = process.cpuUsage();
     const pass = await runPass(target, o.connections, stream);
+    const load = process.cpuUsage(loadBefore);
     const after = groupCpuMs(pgid);
     const storeAfter = storeCpu();
     return {
       pass,
+      loadMs: (load.user + load.system) / 1000,
       cpuMs: before === undefined || after === undefined ? undefined : after - before,
       storeMs: storeBefore === undefined || storeAfter === undefined ? undefined : storeAfter - storeBefore,
     };
@@ -100,7 +105,7 @@ async function measure(
   const serverCpuMs = first.cpuMs === undefined || retry.cpuMs === undefined ? undefined : first.cpuMs + retry.cpuMs;
   const storeCpuMs = first.storeMs === undefined || retry.storeMs === undefined ? undefined : first.storeMs + retry.storeMs;
   const peakRssMb = memory.stop().peakRssBytes / 1e6;
-  return { system, newPass: first.pass, retryPass: retry.pass, serverCpuMs, storeCpuMs, peakRssMb };
+  return { system, newPass: first.pass, retryPass: retry.pass, serverCpuMs, storeCpuMs, loadCpuMs: first.loadMs + retry.loadMs, peakRssMb };
 }
 
 function rate(p: { requests: number; elapsedMs: number }): number {
@@ -210,7 +215,7 @@ async function main(): Promise<void> {
   const verbs = (p: PassResult) => Object.entries(p.verbs).map(([k, v]) => `${k} ${v}`).join(', ');
   console.log(
     formatTable(
-      ['system', 'requests', 'req/s', 'new req/s', 'retry req/s', 'vs postgrey', 'server CPU µs/req', 'redis-server CPU µs/req', 'peak RSS MB', 'replies (new | retry)'],
+      ['system', 'requests', 'req/s', 'new req/s', 'retry req/s', 'vs postgrey', 'server CPU µs/req', 'redis-server CPU µs/req', 'load gen. CPU µs/req', 'peak RSS MB', 'replies (new | retry)'],
       rows.map((r) => [
         r.system,
         String(total(r).requests),
@@ -220,13 +225,14 @@ async function main(): Promise<void> {
         pg ? `${(rate(total(r)) / rate(total(pg))).toFixed(2)}x` : '-',
         r.serverCpuMs === undefined ? '-' : ((r.serverCpuMs * 1000) / total(r).requests).toFixed(0),
         r.storeCpuMs === undefined ? '-' : ((r.storeCpuMs * 1000) / total(r).requests).toFixed(0),
+        ((r.loadCpuMs * 1000) / total(r).requests).toFixed(0),
         r.peakRssMb.toFixed(0),
         `${verbs(r.newPass)} | ${verbs(r.retryPass)}`,
       ]),
     ),
   );
   console.log(`\n${o.connections} connections, one request at a time each; ${o.warmup} warm-up requests untimed; retries ${o.delayS + 0.5} s after the new pass.`);
-  console.log(`winnow: ${workers} worker process(es). Server CPU: user + system time of the server's processes during the timed passes; redis-server CPU: the same for the Redis server winnow's store used; peak RSS: the server's resident memory, summed over its processes.`);
+  console.log(`winnow: ${workers} worker process(es). Server CPU: user + system time of the server's processes during the timed passes; redis-server CPU: the same for the Redis server winnow's store used; load gen. CPU: this benchmark's own process, on the same cores; peak RSS: the server's resident memory, summed over its processes.`);
   const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   console.log(`load average (1, 5, 15 min) at start: ${la(loadBefore)}; at end: ${la(loadavg())} on ${availableParallelism()} cores`);
   console.log(winnowNote);
