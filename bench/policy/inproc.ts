@@ -18,7 +18,7 @@ import { makeTempDir } from '../lib/processes.ts';
 import { runPass, triplets } from './load.ts';
 import { deleteRedisKeys } from './redis-keys.ts';
 
-const USAGE = `usage: node [--cpu-prof] [--max-semi-space-size=2] bench/policy/inproc.ts [--store sqlite|redis] [--checks greylist|none] [--requests N] [--rounds N]
+const USAGE = `usage: node [--cpu-prof] [--max-semi-space-size=8] bench/policy/inproc.ts [--store sqlite|redis] [--checks greylist|none] [--requests N] [--rounds N]
   Runs the policy server in this process and the load generator in a child; repeat --rounds times
   (new triplets, a pause of the greylisting delay, their retries) and print server CPU µs/request per round.`;
 
