@@ -81,3 +81,31 @@ test('dump shows each value with file:line or default', () => {
   assert.equal(row('checks.tunable.max_hours')?.source, 'default');
   assert.equal(row('checks.opt-in.enabled')?.value, 'false');
 });
+
+test('a listener naming a settings profile the config does not define is refused, with the profiles it does define', () => {
+  const yaml = `settings:
+  inbound: { checks_disabled: [] }
+policy:
+  settings_id: envelope
+milter:
+  authenticated: outbund
+  settings_id: inbound
+`;
+  assert.throws(
+    () => loadConfigText(yaml, checks, '/etc/winnow/winnow.yaml'),
+    (err: ConfigError) => {
+      assert.deepEqual(
+        err.issues.map((i) => [i.key, i.value, i.line]),
+        [
+          ['policy.settings_id', '"envelope"', 4],
+          ['milter.authenticated', '"outbund"', 6],
+        ],
+      );
+      assert.match(err.message, /winnow\.yaml:4: policy\.settings_id: names no settings profile; defined: inbound \(got "envelope"\)/);
+      assert.match(err.message, /milter\.authenticated: names no settings profile; defined: inbound \(or use scan \/ skip\)/);
+      return true;
+    },
+  );
+  const ok = loadConfigText('settings: { envelope: {} }\npolicy: { settings_id: envelope }\nmilter: { authenticated: skip }\n', checks);
+  assert.equal(ok.file.policy.settings_id, 'envelope');
+});

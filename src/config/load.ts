@@ -126,6 +126,7 @@ export function loadConfigText(text: string, checks: readonly AnyCheck[], path?:
     }
     const thresholdProblem = validateThresholds({ ...DEFAULT_THRESHOLDS, ...thresholdsFrom(parsed.data.actions) });
     if (thresholdProblem) issues.push({ key: 'actions', rule: thresholdProblem, line: lineOf(['actions']) });
+    issues.push(...unknownProfiles(parsed.data, lineOf));
     for (const [id, profile] of Object.entries(parsed.data.settings)) {
       for (const field of ['checks_enabled', 'checks_disabled'] as const) {
         for (const name of profile[field] ?? []) {
@@ -149,6 +150,24 @@ export function loadConfigText(text: string, checks: readonly AnyCheck[], path?:
       return line !== undefined ? `${path ?? 'config'}:${line}` : 'default';
     },
   };
+}
+
+/** Listener settings that name a settings profile must name one the config defines (else every scan would warn). */
+function unknownProfiles(file: FileConfig, lineOf: (p: readonly PropertyKey[]) => number | undefined): ConfigIssue[] {
+  const refs: { path: string[]; name: string | undefined }[] = [
+    { path: ['policy', 'settings_id'], name: file.policy.settings_id },
+    { path: ['milter', 'settings_id'], name: file.milter.settings_id },
+    { path: ['milter', 'authenticated'], name: ['scan', 'skip'].includes(file.milter.authenticated) ? undefined : file.milter.authenticated },
+  ];
+  const defined = Object.keys(file.settings);
+  return refs
+    .filter((r): r is { path: string[]; name: string } => r.name !== undefined && !(r.name in file.settings))
+    .map((r) => ({
+      key: r.path.join('.'),
+      rule: `names no settings profile; defined: ${defined.length > 0 ? defined.sort().join(', ') : 'none'}${r.path[1] === 'authenticated' ? ' (or use scan / skip)' : ''}`,
+      value: JSON.stringify(r.name),
+      line: lineOf(r.path),
+    }));
 }
 
 function zodIssues(error: z.ZodError, raw: unknown, prefix: (string | number)[], lineOf: (p: readonly PropertyKey[]) => number | undefined): ConfigIssue[] {

@@ -33,7 +33,8 @@ test('on by default on loopback 11332; an empty block gives the same defaults', 
 });
 
 test('every key can be set', () => {
-  const m = load(`milter:
+  const m = load(`settings: { inbound: {}, outbound: {} }
+milter:
   listen: ['127.0.0.1:11340', '[::1]:11340', /run/winnow/milter.sock]
   timeout_ms: 500
   fail_action: tempfail

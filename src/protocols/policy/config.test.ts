@@ -27,7 +27,7 @@ test('an empty block gives the documented defaults', () => {
 
 test('every key can be set; a unix socket is a listen address', () => {
   const p = load(
-    "policy: { listen: ['127.0.0.1:10041', '/run/winnow/policy.sock'], protocol_states: [RCPT, DATA, END-OF-MESSAGE], settings_id: envelope, timeout_ms: 500, idle_timeout_ms: 1000, fail_action: DEFER }",
+    "settings: { envelope: {} }\npolicy: { listen: ['127.0.0.1:10041', '/run/winnow/policy.sock'], protocol_states: [RCPT, DATA, END-OF-MESSAGE], settings_id: envelope, timeout_ms: 500, idle_timeout_ms: 1000, fail_action: DEFER }",
   );
   assert.deepEqual(p.listen, ['127.0.0.1:10041', '/run/winnow/policy.sock']);
   assert.deepEqual(p.protocol_states, ['RCPT', 'DATA', 'END-OF-MESSAGE']);
