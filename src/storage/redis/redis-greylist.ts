@@ -60,10 +60,15 @@ class RedisWhitelist implements WhitelistStore {
   }
 }
 
-/** ARGV of the sight scripts after the keys (validated here, so a bad call never reaches the server). */
-function sightArgs(key: string, now: number, t: SightTiming, counter: PassCounter | undefined, sweep: number): (string | number)[] {
+/** A bad call is refused here, before anything reaches the server (or a whitelist lookup answers it). */
+function assertSightArgs(now: number, t: SightTiming, counter: PassCounter | undefined): void {
   assertSightTiming(now, t);
   if (counter) assertTime('counter.ttlMs', counter.ttlMs);
+}
+
+/** ARGV of the sight scripts after the keys. */
+function sightArgs(key: string, now: number, t: SightTiming, counter: PassCounter | undefined, sweep: number): (string | number)[] {
+  assertSightArgs(now, t, counter);
   return [key, now, t.delayMs, t.retryWindowMs, t.passTtlMs, sweep, counter?.key ?? '', counter?.ttlMs ?? 0];
 }
 
@@ -104,6 +109,7 @@ export class RedisGreylist implements GreylistStore {
   }
 
   async sightUnlessListed(listKey: string, key: string, now: number, timing: SightTiming, counter?: PassCounter): Promise<ListedOrSighted> {
+    assertSightArgs(now, timing, counter);
     if (this.#cluster) {
       const listed = await this.whitelist.get(listKey, now);
       return listed ? { listed } : { sighting: await this.sight(key, now, timing, counter) };

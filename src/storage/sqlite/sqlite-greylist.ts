@@ -165,8 +165,8 @@ export class SqliteGreylist implements GreylistStore {
    * most two rows and the sweep looks at SWEEP_BATCH more, so it goes round faster than the table grows and an
    * expired row is gone within one round. The range is deleted in SQL (reading the rows into JS to pick the
    * expired ones cost more than the index did), in chunks (SweepSchedule): the two statements cost more than the
-   * keys they walk, and run once per transaction they were a twentieth of a policy request. (`expire` and `list` still delete every expired row,
-   * by a full scan.)
+   * keys they walk, and run once per transaction they were a twentieth of a policy request. (`expire` and `list`
+   * still delete every expired row, by a full scan.)
    */
   #sweep(now: number): void {
     const keys = this.#sweeps.take();
