@@ -14,7 +14,7 @@ import { MemoryLogger } from '../log/memory-logger.ts';
 import { createMemoryStore } from '../storage/memory/memory-store.ts';
 import type { HistoryStore } from '../storage/interfaces.ts';
 import type { Store } from '../storage/store.ts';
-import { HISTORY_BATCH_ROWS, HISTORY_FLUSH_INTERVAL_MS, HISTORY_QUIET_ROWS, MAX_PENDING_HISTORY_ROWS, ScanRecorder } from './scan-recorder.ts';
+import { HISTORY_BUSY_FLUSH_MS, HISTORY_QUIET_ROWS, ScanRecorder } from './scan-recorder.ts';
 import type { ScanRequest, ScanResult } from './types.ts';
 import { resultFixture } from './testing.ts';
 
@@ -67,7 +67,7 @@ function watchedStore(): { store: Store; batches: number[]; hold: boolean; relea
 
 const senders = async (s: Store) => (await s.history.recent(100_000)).map((e) => e.senderSmtp);
 
-test('recorder: while quiet a scan is in history at once; over HISTORY_QUIET_ROWS per interval rows wait for the interval', async () => {
+test('recorder: while quiet a scan is in history at once; over HISTORY_QUIET_ROWS per window rows wait HISTORY_BUSY_FLUSH_MS', async () => {
   const w = watchedStore();
   const r = new ScanRecorder(w.store, new MemoryLogger());
   r.observe(request(0), RESULT, undefined);
@@ -78,11 +78,11 @@ test('recorder: while quiet a scan is in history at once; over HISTORY_QUIET_ROW
   for (let i = 1; i <= HISTORY_QUIET_ROWS; i++) r.observe(request(i), RESULT, undefined);
   await sleep(5);
   assert.deepEqual(w.batches, [1, HISTORY_QUIET_ROWS]);
-  // The interval is busy now: the next rows wait for its end.
+  // The window is busy now: the next rows wait.
   for (let i = HISTORY_QUIET_ROWS + 1; i <= HISTORY_QUIET_ROWS + 4; i++) r.observe(request(i), RESULT, undefined);
   await sleep(5);
-  assert.deepEqual(w.batches, [1, HISTORY_QUIET_ROWS], 'busy: the rows wait for the interval');
-  await sleep(HISTORY_FLUSH_INTERVAL_MS + 20);
+  assert.deepEqual(w.batches, [1, HISTORY_QUIET_ROWS], 'busy: the rows wait');
+  await sleep(HISTORY_BUSY_FLUSH_MS + 20);
   assert.deepEqual(w.batches, [1, HISTORY_QUIET_ROWS, 4]);
   const got = await senders(w.store);
   assert.equal(got.length, HISTORY_QUIET_ROWS + 5);
@@ -90,21 +90,29 @@ test('recorder: while quiet a scan is in history at once; over HISTORY_QUIET_ROW
   assert.equal(got.at(-1), 's0@example.org');
   r.observe(request(99), RESULT, undefined);
   await sleep(5);
-  assert.equal(w.batches.at(-1), 1, 'a new interval is quiet again');
+  assert.equal(w.batches.at(-1), 1, 'a new window is quiet again');
 });
 
-test('recorder: a full batch is written without waiting; flush writes the rest and the counters at once', async () => {
+test('recorder: only the newest historySize waiting rows are written (the store would trim the rest); busy rows wait for flush', async () => {
   const w = watchedStore();
-  const r = new ScanRecorder(w.store, new MemoryLogger());
+  const historySize = 10;
+  const r = new ScanRecorder(w.store, new MemoryLogger(), historySize);
   r.observe(request(0), RESULT, undefined);
   await sleep(5);
-  for (let i = 1; i <= HISTORY_BATCH_ROWS + 3; i++) r.observe(request(i), RESULT, undefined);
-  await sleep(0);
-  assert.deepEqual(w.batches, [1, HISTORY_BATCH_ROWS]);
+  // A burst in one turn, begun while quiet: it goes out on the next turn, cut to the newest historySize.
+  const burst = 3 * historySize + 7;
+  for (let i = 1; i <= burst; i++) r.observe(request(i), RESULT, undefined);
+  await sleep(5);
+  assert.deepEqual(w.batches, [1, historySize]);
+  // The window is busy now: the next burst waits, and flush writes its newest historySize.
+  for (let i = burst + 1; i <= 2 * burst; i++) r.observe(request(i), RESULT, undefined);
+  await sleep(5);
+  assert.deepEqual(w.batches, [1, historySize]);
   await r.flush();
-  assert.deepEqual(w.batches, [1, HISTORY_BATCH_ROWS, 3]);
-  assert.equal(await w.store.history.count(), HISTORY_BATCH_ROWS + 4);
-  assert.deepEqual(await w.store.counters.getAll(), { scanned: HISTORY_BATCH_ROWS + 4, 'action:no action': HISTORY_BATCH_ROWS + 4 });
+  assert.deepEqual(w.batches, [1, historySize, historySize]);
+  const got = await senders(w.store);
+  assert.deepEqual(got.slice(0, historySize), Array.from({ length: historySize }, (_, k) => `s${2 * burst - k}@example.org`), 'the newest, newest first');
+  assert.deepEqual(await w.store.counters.getAll(), { scanned: 2 * burst + 1, 'action:no action': 2 * burst + 1 }, 'every scan is counted');
   const row = (await w.store.history.recent(1))[0];
   assert.equal(row.score, 1.5);
   assert.deepEqual(row.symbols, { X_TEST: { score: 1.5, options: ['a'] } });
@@ -129,24 +137,22 @@ test('recorder: flush waits for a write in progress and then writes what arrived
   assert.equal(await w.store.history.count(), 5);
 });
 
-test('recorder: a stalled store keeps at most MAX_PENDING_HISTORY_ROWS, newest, and says so once', async () => {
+test('recorder: while the store is stalled at most historySize rows wait, the newest', async () => {
   const w = watchedStore();
-  const log = new MemoryLogger();
-  const r = new ScanRecorder(w.store, log);
+  const historySize = 50;
+  const r = new ScanRecorder(w.store, new MemoryLogger(), historySize);
   w.hold = true;
   r.observe(request(-1), RESULT, undefined);
   await sleep(5);
-  const extra = 50;
-  for (let i = 0; i < MAX_PENDING_HISTORY_ROWS + extra; i++) r.observe(request(i), RESULT, undefined);
-  assert.equal(log.records.filter((x) => x.level === 'warn').length, 1);
+  const extra = 7;
+  for (let i = 0; i < 5 * historySize + extra; i++) r.observe(request(i), RESULT, undefined);
   w.hold = false;
   w.release();
   await r.flush();
+  assert.deepEqual(w.batches, [1, historySize]);
   const got = await senders(w.store);
-  assert.equal(got.length, 1 + MAX_PENDING_HISTORY_ROWS);
-  assert.equal(got[0], `s${MAX_PENDING_HISTORY_ROWS + extra - 1}@example.org`);
-  assert.equal(got.at(-2), `s${extra}@example.org`, 'the oldest waiting rows were the ones dropped');
-  assert.ok(log.records.some((x) => x.level === 'info' && /keep up again/.test(x.msg)));
+  assert.equal(got[0], `s${5 * historySize + extra - 1}@example.org`);
+  assert.equal(got[historySize - 1], `s${4 * historySize + extra}@example.org`, 'the oldest waiting rows were the ones dropped');
 });
 
 test('recorder: a failing store is logged once per incident and scans go on', async () => {

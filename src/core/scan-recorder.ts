@@ -1,4 +1,4 @@
-// Records every finished scan (but those marked `record: false`): counters (scanned, per action) batched to the store, and one history row per scan, written in batches under load.
+// Records every finished scan (but those marked `record: false`): counters (scanned, per action) batched to the store, and one history row per scan, written in batches under load (only the rows the store's ring keeps).
 
 import { IncidentLog } from '../log/incident-log.ts';
 import { randomUUID } from 'node:crypto';
@@ -8,29 +8,21 @@ import type { ScanRequest, ScanResult } from './types.ts';
 import type { ParsedMessage } from '../mime/model.ts';
 import type { Store } from '../storage/store.ts';
 import type { HistoryEntry } from '../storage/interfaces.ts';
+import { DEFAULT_HISTORY_SIZE } from '../storage/rules.ts';
 
 /** Counters are summed in memory and written at most this often, so a busy scanner does one store write per second. */
 export const COUNTER_FLUSH_INTERVAL_MS = 1_000;
-/**
- * Under load history rows are written together, at most once per this interval: one transaction (SQLite) or MULTI
- * (Redis) per batch instead of one per scan, which was a sixth of a policy request's CPU.
- */
-export const HISTORY_FLUSH_INTERVAL_MS = 100;
-/**
- * Up to this many rows per interval go out as they come (on the next turn of the event loop), so a scan is in
- * `/history` at once whichever worker answers, unless the worker is busy (over 160 scans/s).
- */
+/** A worker counts as quiet while it records at most HISTORY_QUIET_ROWS scans per this window. */
+export const HISTORY_QUIET_WINDOW_MS = 100;
+/** While quiet, rows go out as they come (on the next turn of the event loop): a scan is in `/history` at once. */
 export const HISTORY_QUIET_ROWS = 16;
 /**
- * ...and a batch goes as soon as this many rows wait, so one write stays short and rows do not wait long in memory:
- * a worker's young generation is small (2 MiB, daemon/primary.ts), so rows kept for tens of milliseconds were
- * copied by several scavenges and promoted. With 32 rows instead of 256 a policy request cost about 10 % less CPU
- * with 2 workers, and the extra commits cost under 1 µs per row; 64 keeps a batch well above what counts as quiet
- * (HISTORY_QUIET_ROWS per interval).
+ * While busy, rows wait and go out together at most this often. The store keeps only the newest `historySize` rows
+ * (1000 by default), so of the rows that waited only the newest `historySize` are written: the older ones would be
+ * trimmed by that same write. A policy server answering thousands of requests per second wrote, and at once
+ * trimmed, most of its rows; recording was a fifth of a policy request's CPU (bench/policy, with and without it).
  */
-export const HISTORY_BATCH_ROWS = 64;
-/** Rows kept while the store is too slow to take them; beyond this the oldest are dropped (the ring would drop them too). */
-export const MAX_PENDING_HISTORY_ROWS = 10_000;
+export const HISTORY_BUSY_FLUSH_MS = 1_000;
 
 /** Name of the counter for an action, e.g. `action:add header`. */
 export function actionCounter(action: string): string {
@@ -40,48 +32,54 @@ export function actionCounter(action: string): string {
 export class ScanRecorder implements ScanObserver {
   readonly #store: Store;
   readonly #log: Logger;
+  /** The store's history size: no more rows than this are kept waiting or written at once. */
+  readonly #historySize: number;
   #pending: Record<string, number> = {};
   #timer: NodeJS.Timeout | undefined;
-  /** History rows not yet handed to the store, oldest first. */
+  /** History rows not yet handed to the store, oldest first; beyond #historySize the oldest are dropped (lazily). */
   #rows: HistoryEntry[] = [];
   #historyTimer: NodeJS.Timeout | undefined;
   /** The one history write in progress; rows arriving meanwhile wait for the next. */
   #writing: Promise<void> | undefined;
-  /** Start of the current HISTORY_FLUSH_INTERVAL_MS window and the rows observed in it. */
+  /** Start of the current HISTORY_QUIET_WINDOW_MS window and the rows observed in it. */
   #windowStart = Number.NEGATIVE_INFINITY;
   #windowRows = 0;
   /** Counter and history writes fail and recover apart (a failing history must not close the counters' incident). */
   readonly #counterIncident = new IncidentLog();
   readonly #historyIncident = new IncidentLog();
-  readonly #dropIncident = new IncidentLog();
 
-  constructor(store: Store, log: Logger) {
+  constructor(store: Store, log: Logger, historySize = DEFAULT_HISTORY_SIZE) {
     this.#store = store;
     this.#log = log;
+    this.#historySize = historySize;
   }
 
   observe(request: ScanRequest, result: ScanResult, message: ParsedMessage | undefined): void {
     // Bookkeeping scans (the SMTP front's per-connection decision) are neither counted nor kept in history.
     if (request.record === false) return;
-    this.count({ scanned: 1, [actionCounter(result.action)]: 1 });
+    this.#add('scanned', 1);
+    this.#add(actionCounter(result.action), 1);
     this.#rows.push(historyEntry(request, result, message));
+    // Rows the store would trim at once are dropped here; in chunks, so a busy worker does not shift per scan.
+    if (this.#rows.length >= 2 * this.#historySize) this.#rows = this.#rows.slice(-this.#historySize);
     const now = performance.now();
-    if (now - this.#windowStart >= HISTORY_FLUSH_INTERVAL_MS) {
+    if (now - this.#windowStart >= HISTORY_QUIET_WINDOW_MS) {
       this.#windowStart = now;
       this.#windowRows = 0;
     }
     this.#windowRows++;
-    if (this.#rows.length > MAX_PENDING_HISTORY_ROWS) {
-      const dropped = this.#rows.splice(0, this.#rows.length - MAX_PENDING_HISTORY_ROWS).length;
-      this.#dropIncident.failed(this.#log, 'warn', { dropped }, 'the store is not keeping up with history writes; dropping the oldest unwritten rows');
-    }
     this.#scheduleHistory();
   }
 
   /** Adds to counters; written with the next flush. */
   count(deltas: Record<string, number>): void {
-    for (const [k, v] of Object.entries(deltas)) this.#pending[k] = (this.#pending[k] ?? 0) + v;
-    this.#timer ??= setTimeout(() => void this.#flushCounters(), COUNTER_FLUSH_INTERVAL_MS);
+    for (const [k, v] of Object.entries(deltas)) this.#add(k, v);
+  }
+
+  #add(name: string, delta: number): void {
+    this.#pending[name] = (this.#pending[name] ?? 0) + delta;
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => void this.#flushCounters(), COUNTER_FLUSH_INTERVAL_MS);
     this.#timer.unref();
   }
 
@@ -111,14 +109,11 @@ export class ScanRecorder implements ScanObserver {
     await this.#writeHistory();
   }
 
-  /** A full batch goes now; otherwise one timer: at once while the window is quiet, else at the window's end. */
+  /** One timer: at once while the worker is quiet, else HISTORY_BUSY_FLUSH_MS later. */
   #scheduleHistory(): void {
-    if (this.#writing || this.#rows.length === 0) return;
-    if (this.#rows.length >= HISTORY_BATCH_ROWS) return void this.#writeHistory();
-    if (this.#historyTimer) return;
+    if (this.#writing || this.#rows.length === 0 || this.#historyTimer) return;
     const busy = this.#windowRows > HISTORY_QUIET_ROWS;
-    const waitMs = busy ? Math.max(0, this.#windowStart + HISTORY_FLUSH_INTERVAL_MS - performance.now()) : 0;
-    this.#historyTimer = setTimeout(() => void this.#writeHistory(), waitMs);
+    this.#historyTimer = setTimeout(() => void this.#writeHistory(), busy ? HISTORY_BUSY_FLUSH_MS : 0);
     this.#historyTimer.unref();
   }
 
@@ -127,11 +122,10 @@ export class ScanRecorder implements ScanObserver {
     this.#historyTimer = undefined;
     if (this.#writing) return this.#writing;
     if (this.#rows.length === 0) return Promise.resolve();
-    const rows = this.#rows;
+    const rows = this.#rows.length > this.#historySize ? this.#rows.slice(-this.#historySize) : this.#rows;
     this.#rows = [];
     const writing = this.#guard(this.#historyIncident, 'history', () => this.#store.history.pushMany(rows)).finally(() => {
       this.#writing = undefined;
-      if (this.#rows.length <= MAX_PENDING_HISTORY_ROWS) this.#dropIncident.succeeded(this.#log, (n) => `history writes keep up again after ${n} drops`, 'drops');
       this.#scheduleHistory();
     });
     this.#writing = writing;

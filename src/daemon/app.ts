@@ -41,7 +41,7 @@ export async function createApp(config: LoadedConfig, log: Logger, opts: AppOpti
     throw err;
   }
   const scanner = new Scanner(engine, ctx);
-  const recorder = opts.record ? new ScanRecorder(store, log) : undefined;
+  const recorder = opts.record ? new ScanRecorder(store, log, config.file.store.history_size) : undefined;
   if (recorder) scanner.addObserver(recorder);
   return {
     config,
