@@ -14,7 +14,7 @@ import { MemoryLogger } from '../log/memory-logger.ts';
 import { createMemoryStore } from '../storage/memory/memory-store.ts';
 import type { HistoryStore } from '../storage/interfaces.ts';
 import type { Store } from '../storage/store.ts';
-import { HISTORY_BUSY_FLUSH_MS, HISTORY_QUIET_ROWS, ScanRecorder } from './scan-recorder.ts';
+import { HISTORY_BUSY_FLUSH_MS, HISTORY_QUIET_ROWS, MAX_PENDING_HISTORY_ROWS, ScanRecorder } from './scan-recorder.ts';
 import type { ScanRequest, ScanResult } from './types.ts';
 import { resultFixture } from './testing.ts';
 
@@ -137,10 +137,11 @@ test('recorder: flush waits for a write in progress and then writes what arrived
   assert.equal(await w.store.history.count(), 5);
 });
 
-test('recorder: while the store is stalled at most historySize rows wait, the newest', async () => {
+test('recorder: while the store is stalled at most historySize rows wait, the newest, silently (the ring would drop the rest)', async () => {
   const w = watchedStore();
   const historySize = 50;
-  const r = new ScanRecorder(w.store, new MemoryLogger(), historySize);
+  const log = new MemoryLogger();
+  const r = new ScanRecorder(w.store, log, historySize);
   w.hold = true;
   r.observe(request(-1), RESULT, undefined);
   await sleep(5);
@@ -153,6 +154,27 @@ test('recorder: while the store is stalled at most historySize rows wait, the ne
   const got = await senders(w.store);
   assert.equal(got[0], `s${5 * historySize + extra - 1}@example.org`);
   assert.equal(got[historySize - 1], `s${4 * historySize + extra}@example.org`, 'the oldest waiting rows were the ones dropped');
+  assert.equal(log.records.filter((x) => x.level === 'warn').length, 0);
+});
+
+test('recorder: with a history size over MAX_PENDING_HISTORY_ROWS a stalled store keeps that many waiting, newest, and says so once', async () => {
+  const w = watchedStore();
+  const log = new MemoryLogger();
+  const r = new ScanRecorder(w.store, log, 3 * MAX_PENDING_HISTORY_ROWS);
+  w.hold = true;
+  r.observe(request(-1), RESULT, undefined);
+  await sleep(5);
+  const total = 2 * MAX_PENDING_HISTORY_ROWS + 5;
+  for (let i = 0; i < total; i++) r.observe(request(i), RESULT, undefined);
+  assert.equal(log.records.filter((x) => x.level === 'warn').length, 1, 'one line for the incident');
+  w.hold = false;
+  w.release();
+  await r.flush();
+  assert.deepEqual(w.batches, [1, MAX_PENDING_HISTORY_ROWS]);
+  const got = await senders(w.store);
+  assert.equal(got[0], `s${total - 1}@example.org`);
+  assert.equal(got[MAX_PENDING_HISTORY_ROWS - 1], `s${total - MAX_PENDING_HISTORY_ROWS}@example.org`);
+  assert.ok(log.records.some((x) => x.level === 'info' && /keep up again/.test(x.msg)));
 });
 
 test('recorder: a failing store is logged once per incident and scans go on', async () => {

@@ -23,6 +23,8 @@ export const HISTORY_QUIET_ROWS = 16;
  * trimmed, most of its rows; recording was a fifth of a policy request's CPU (bench/policy, with and without it).
  */
 export const HISTORY_BUSY_FLUSH_MS = 1_000;
+/** Rows kept waiting at most, whatever the history size: with a larger ring some rows it would keep are dropped (logged). */
+export const MAX_PENDING_HISTORY_ROWS = 10_000;
 
 /** Name of the counter for an action, e.g. `action:add header`. */
 export function actionCounter(action: string): string {
@@ -32,11 +34,13 @@ export function actionCounter(action: string): string {
 export class ScanRecorder implements ScanObserver {
   readonly #store: Store;
   readonly #log: Logger;
-  /** The store's history size: no more rows than this are kept waiting or written at once. */
-  readonly #historySize: number;
+  /** Rows kept waiting and written at once at most: the store's history size, bounded by MAX_PENDING_HISTORY_ROWS. */
+  readonly #keep: number;
+  /** Whether dropping waiting rows loses rows the store's ring would have kept (a history size over the bound). */
+  readonly #dropLoses: boolean;
   #pending: Record<string, number> = {};
   #timer: NodeJS.Timeout | undefined;
-  /** History rows not yet handed to the store, oldest first; beyond #historySize the oldest are dropped (lazily). */
+  /** History rows not yet handed to the store, oldest first; beyond #keep the oldest are dropped (lazily). */
   #rows: HistoryEntry[] = [];
   #historyTimer: NodeJS.Timeout | undefined;
   /** The one history write in progress; rows arriving meanwhile wait for the next. */
@@ -47,11 +51,13 @@ export class ScanRecorder implements ScanObserver {
   /** Counter and history writes fail and recover apart (a failing history must not close the counters' incident). */
   readonly #counterIncident = new IncidentLog();
   readonly #historyIncident = new IncidentLog();
+  readonly #dropIncident = new IncidentLog();
 
   constructor(store: Store, log: Logger, historySize = DEFAULT_HISTORY_SIZE) {
     this.#store = store;
     this.#log = log;
-    this.#historySize = historySize;
+    this.#keep = Math.min(historySize, MAX_PENDING_HISTORY_ROWS);
+    this.#dropLoses = historySize > MAX_PENDING_HISTORY_ROWS;
   }
 
   observe(request: ScanRequest, result: ScanResult, message: ParsedMessage | undefined): void {
@@ -61,7 +67,7 @@ export class ScanRecorder implements ScanObserver {
     this.#add(actionCounter(result.action), 1);
     this.#rows.push(historyEntry(request, result, message));
     // Rows the store would trim at once are dropped here; in chunks, so a busy worker does not shift per scan.
-    if (this.#rows.length >= 2 * this.#historySize) this.#rows = this.#rows.slice(-this.#historySize);
+    if (this.#rows.length >= 2 * this.#keep) this.#dropOldest();
     const now = performance.now();
     if (now - this.#windowStart >= HISTORY_QUIET_WINDOW_MS) {
       this.#windowStart = now;
@@ -81,6 +87,15 @@ export class ScanRecorder implements ScanObserver {
     if (this.#timer) return;
     this.#timer = setTimeout(() => void this.#flushCounters(), COUNTER_FLUSH_INTERVAL_MS);
     this.#timer.unref();
+  }
+
+  /** Keeps the newest #keep waiting rows; says so once per incident when the ring would have kept the others. */
+  #dropOldest(): void {
+    const dropped = this.#rows.length - this.#keep;
+    this.#rows = this.#rows.slice(-this.#keep);
+    if (this.#dropLoses) {
+      this.#dropIncident.failed(this.#log, 'warn', { dropped }, 'history rows arrive faster than they can wait to be written; dropping the oldest unwritten rows');
+    }
   }
 
   /** Writes every counter and history row recorded so far (before /stat or /history answers, and at shutdown). */
@@ -122,10 +137,12 @@ export class ScanRecorder implements ScanObserver {
     this.#historyTimer = undefined;
     if (this.#writing) return this.#writing;
     if (this.#rows.length === 0) return Promise.resolve();
-    const rows = this.#rows.length > this.#historySize ? this.#rows.slice(-this.#historySize) : this.#rows;
+    if (this.#rows.length > this.#keep) this.#dropOldest();
+    const rows = this.#rows;
     this.#rows = [];
     const writing = this.#guard(this.#historyIncident, 'history', () => this.#store.history.pushMany(rows)).finally(() => {
       this.#writing = undefined;
+      if (this.#dropLoses && this.#rows.length < this.#keep) this.#dropIncident.succeeded(this.#log, (n) => `history writes keep up again after ${n} drops`, 'drops');
       this.#scheduleHistory();
     });
     this.#writing = writing;
