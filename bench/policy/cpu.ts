@@ -5,16 +5,30 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Kernel clock ticks per second for utime/stime in /proc/PID/stat (USER_HZ, 100 on Linux). */
 const CLOCK_TICKS_PER_S = 100;
 
-/** Milliseconds of user + system CPU used so far by process `pid` (undefined off Linux or when it is gone). */
-export function processCpuMs(pid: number): number | undefined {
+interface ProcStat {
+  pgid: number;
+  /** utime + stime, in clock ticks. */
+  ticks: number;
+}
+
+/** The fields of /proc/PID/stat this file needs; undefined when the process is gone (or off Linux). */
+function procStat(pid: number | string): ProcStat | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   } catch {
     return undefined;
   }
+  // The command name may hold spaces and parentheses: fields are counted after the last ')'.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_S;
+  // f[2] is the process group, f[11] utime and f[12] stime in clock ticks.
+  return { pgid: Number(f[2]), ticks: Number(f[11]) + Number(f[12]) };
+}
+
+/** Milliseconds of user + system CPU used so far by process `pid` (undefined off Linux or when it is gone). */
+export function processCpuMs(pid: number): number | undefined {
+  const stat = procStat(pid);
+  return stat && (stat.ticks * 1000) / CLOCK_TICKS_PER_S;
 }
 
 /** Milliseconds of user + system CPU used so far by the live processes of process group `pgid` (undefined off Linux). */
@@ -27,16 +41,8 @@ export function groupCpuMs(pgid: number): number | undefined {
   }
   let ticks = 0;
   for (const pid of pids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // The command name may hold spaces and parentheses: fields are counted after the last ')'.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // f[2] is the process group, f[11] utime and f[12] stime in clock ticks.
-    if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+    const stat = procStat(pid); // undefined: exited meanwhile
+    if (stat?.pgid === pgid) ticks += stat.ticks;
   }
   return (ticks * 1000) / CLOCK_TICKS_PER_S;
 }

@@ -66,9 +66,8 @@ function assertSightArgs(now: number, t: SightTiming, counter: PassCounter | und
   if (counter) assertTime('counter.ttlMs', counter.ttlMs);
 }
 
-/** ARGV of the sight scripts after the keys. */
+/** ARGV of the sight scripts after the keys (the caller has run assertSightArgs). */
 function sightArgs(key: string, now: number, t: SightTiming, counter: PassCounter | undefined, sweep: number): (string | number)[] {
-  assertSightArgs(now, t, counter);
   return [key, now, t.delayMs, t.retryWindowMs, t.passTtlMs, sweep, counter?.key ?? '', counter?.ttlMs ?? 0];
 }
 
@@ -103,6 +102,7 @@ export class RedisGreylist implements GreylistStore {
   }
 
   async sight(key: string, now: number, timing: SightTiming, counter?: PassCounter): Promise<GreylistSighting> {
+    assertSightArgs(now, timing, counter);
     const k = this.#h.keys;
     const r = (await this.#lua.greySight(k.entries, k.expiry, k.order, ...sightArgs(key, now, timing, counter, this.#sweeps.take()))) as number[];
     return toSighting(key, r, counter);
