@@ -6,17 +6,21 @@ import { encodeRequest, type PolicyTarget } from '../../src/protocols/policy/tes
 /** Sender domains are few, as in real traffic, so per-domain caches (SPF...) see repeats. */
 const SENDER_DOMAINS = 50;
 
+/** /24 networks in 10/8 that triplets() can use: 256 × 250. */
+const NETWORKS_IN_10_8 = 256 * 250;
+
 /**
  * `count` distinct triplets: client IPs in 10/8 spread over many /24s, so /24 grouping (postgrey's default)
- * does not merge them; sender and recipient unique per triplet.
+ * does not merge them; sender and recipient unique per triplet. `firstNetwork` shifts the /24s used, so that two
+ * streams (warm-up and timed) do not add up passes of the same networks.
  */
-export function triplets(count: number, salt: string): Record<string, string>[] {
+export function triplets(count: number, salt: string, firstNetwork = 0): Record<string, string>[] {
   const out: Record<string, string>[] = [];
   // At least 1,000 /24 networks, and never more than 4 triplets in one: auto-whitelisting (5 passes per network in
   // both) stays out of the way however long the run.
   const networks = Math.max(1000, Math.ceil(count / 4));
   for (let i = 0; i < count; i++) {
-    const net = i % networks;
+    const net = (firstNetwork + (i % networks)) % NETWORKS_IN_10_8;
     const host = 1 + (Math.floor(i / networks) % 250);
     out.push({
       request: 'smtpd_access_policy',
