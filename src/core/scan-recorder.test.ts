@@ -93,25 +93,27 @@ test('recorder: while quiet a scan is in history at once; over HISTORY_QUIET_ROW
   assert.equal(w.batches.at(-1), 1, 'a new window is quiet again');
 });
 
-test('recorder: only the newest historySize waiting rows are written (the store would trim the rest); busy rows wait for flush', async () => {
+test('recorder: at most historySize rows wait for a write, the first ones (later scans are only counted); busy rows wait for flush', async () => {
   const w = watchedStore();
   const historySize = 10;
   const r = new ScanRecorder(w.store, new MemoryLogger(), historySize);
   r.observe(request(0), RESULT, undefined);
   await sleep(5);
-  // A burst in one turn, begun while quiet: it goes out on the next turn, cut to the newest historySize.
+  // A burst in one turn, begun while quiet: it goes out on the next turn, cut to its first historySize.
   const burst = 3 * historySize + 7;
   for (let i = 1; i <= burst; i++) r.observe(request(i), RESULT, undefined);
   await sleep(5);
   assert.deepEqual(w.batches, [1, historySize]);
-  // The window is busy now: the next burst waits, and flush writes its newest historySize.
+  // The window is busy now: the next burst waits, and flush writes its first historySize.
   for (let i = burst + 1; i <= 2 * burst; i++) r.observe(request(i), RESULT, undefined);
   await sleep(5);
   assert.deepEqual(w.batches, [1, historySize]);
   await r.flush();
   assert.deepEqual(w.batches, [1, historySize, historySize]);
   const got = await senders(w.store);
-  assert.deepEqual(got.slice(0, historySize), Array.from({ length: historySize }, (_, k) => `s${2 * burst - k}@example.org`), 'the newest, newest first');
+  const firstOfBurst = (b: number) => Array.from({ length: historySize }, (_, k) => `s${b * burst + historySize - k}@example.org`);
+  assert.deepEqual(got.slice(0, historySize), firstOfBurst(1), 'the second burst: its first rows, newest first');
+  assert.deepEqual(got.slice(historySize, 2 * historySize), firstOfBurst(0), 'the first burst: its first rows');
   assert.deepEqual(await w.store.counters.getAll(), { scanned: 2 * burst + 1, 'action:no action': 2 * burst + 1 }, 'every scan is counted');
   const row = (await w.store.history.recent(1))[0];
   assert.equal(row.score, 1.5);
@@ -137,7 +139,7 @@ test('recorder: flush waits for a write in progress and then writes what arrived
   assert.equal(await w.store.history.count(), 5);
 });
 
-test('recorder: while the store is stalled at most historySize rows wait, the newest, silently (the ring would drop the rest)', async () => {
+test('recorder: while the store is stalled at most historySize rows wait, the first ones, silently', async () => {
   const w = watchedStore();
   const historySize = 50;
   const log = new MemoryLogger();
@@ -152,12 +154,13 @@ test('recorder: while the store is stalled at most historySize rows wait, the ne
   await r.flush();
   assert.deepEqual(w.batches, [1, historySize]);
   const got = await senders(w.store);
-  assert.equal(got[0], `s${5 * historySize + extra - 1}@example.org`);
-  assert.equal(got[historySize - 1], `s${4 * historySize + extra}@example.org`, 'the oldest waiting rows were the ones dropped');
+  assert.equal(got[0], `s${historySize - 1}@example.org`);
+  assert.equal(got[historySize - 1], 's0@example.org', 'the scans after the first historySize got no row');
+  assert.deepEqual((await w.store.counters.getAll()).scanned, 5 * historySize + extra + 1, 'every scan is counted');
   assert.equal(log.records.filter((x) => x.level === 'warn').length, 0);
 });
 
-test('recorder: with a history size over MAX_PENDING_HISTORY_ROWS a stalled store keeps that many waiting, newest, and says so once', async () => {
+test('recorder: with a history size over MAX_PENDING_HISTORY_ROWS a stalled store keeps that many waiting, says so once, and once more when every scan gets a row again', async () => {
   const w = watchedStore();
   const log = new MemoryLogger();
   const r = new ScanRecorder(w.store, log, 3 * MAX_PENDING_HISTORY_ROWS);
@@ -172,9 +175,14 @@ test('recorder: with a history size over MAX_PENDING_HISTORY_ROWS a stalled stor
   await r.flush();
   assert.deepEqual(w.batches, [1, MAX_PENDING_HISTORY_ROWS]);
   const got = await senders(w.store);
-  assert.equal(got[0], `s${total - 1}@example.org`);
-  assert.equal(got[MAX_PENDING_HISTORY_ROWS - 1], `s${total - MAX_PENDING_HISTORY_ROWS}@example.org`);
-  assert.ok(log.records.some((x) => x.level === 'info' && /keep up again/.test(x.msg)));
+  assert.equal(got[0], `s${MAX_PENDING_HISTORY_ROWS - 1}@example.org`);
+  assert.equal(got[MAX_PENDING_HISTORY_ROWS - 1], 's0@example.org');
+  // The write period that refused rows has ended; the incident ends with the next write whose period refused none.
+  assert.equal(log.records.filter((x) => x.level === 'info').length, 0, 'no recovery line while the refusing period is written');
+  r.observe(request(total), RESULT, undefined);
+  await r.flush();
+  assert.equal(log.records.filter((x) => x.level === 'warn').length, 1, 'still one warn line');
+  assert.ok(log.records.some((x) => x.level === 'info' && /every scan gets a history row again/.test(x.msg)));
 });
 
 test('recorder: a failing store is logged once per incident and scans go on', async () => {

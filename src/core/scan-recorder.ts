@@ -1,4 +1,4 @@
-// Records every finished scan (but those marked `record: false`): counters (scanned, per action) batched to the store, and one history row per scan, written in batches under load (only the rows the store's ring keeps).
+// Records every finished scan (but those marked `record: false`): counters (scanned, per action) batched to the store, and one history row per scan, written in batches under load (at most the store's history size per write).
 
 import { IncidentLog } from '../log/incident-log.ts';
 import { randomUUID } from 'node:crypto';
@@ -17,13 +17,16 @@ export const HISTORY_QUIET_WINDOW_MS = 100;
 /** While quiet, rows go out as they come (on the next turn of the event loop): a scan is in `/history` at once. */
 export const HISTORY_QUIET_ROWS = 16;
 /**
- * While busy, rows wait and go out together at most this often. The store keeps only the newest `historySize` rows
- * (1000 by default), so of the rows that waited only the newest `historySize` are written: the older ones would be
- * trimmed by that same write. A policy server answering thousands of requests per second wrote, and at once
- * trimmed, most of its rows; recording was a fifth of a policy request's CPU (bench/policy, with and without it).
+ * While busy, rows wait and go out together at most this often, and at most `historySize` of them (1000 by default,
+ * what the store's ring holds) wait for one write: the first ones; scans beyond that until the write are counted
+ * but get no history row. A policy server answering thousands of requests per second wrote, and at once trimmed,
+ * most of its rows (recording was a fifth of a policy request's CPU in bench/policy); then it built and kept every
+ * row until the write to send only the newest, and keeping 8,000 rows a second for up to a second cost a worker
+ * about 6 % of its CPU in garbage collection. A busy history is a sample either way: with several workers the ring
+ * holds whichever worker wrote last.
  */
 export const HISTORY_BUSY_FLUSH_MS = 1_000;
-/** Rows kept waiting at most, whatever the history size: with a larger ring some rows it would keep are dropped (logged). */
+/** Rows kept waiting at most, whatever the history size: with a larger ring, rows it would have kept get none (logged). */
 export const MAX_PENDING_HISTORY_ROWS = 10_000;
 
 /** Name of the counter for an action, e.g. `action:add header`. */
@@ -36,11 +39,11 @@ export class ScanRecorder implements ScanObserver {
   readonly #log: Logger;
   /** Rows kept waiting and written at once at most: the store's history size, bounded by MAX_PENDING_HISTORY_ROWS. */
   readonly #keep: number;
-  /** Whether dropping waiting rows loses rows the store's ring would have kept (a history size over the bound). */
+  /** Whether more rows than #keep per write would fit the store's ring (a history size over the bound). */
   readonly #dropLoses: boolean;
   #pending: Record<string, number> = {};
   #timer: NodeJS.Timeout | undefined;
-  /** History rows not yet handed to the store, oldest first; beyond #keep the oldest are dropped (lazily). */
+  /** History rows not yet handed to the store, oldest first; at most #keep (later scans get no row). */
   #rows: HistoryEntry[] = [];
   #historyTimer: NodeJS.Timeout | undefined;
   /** The one history write in progress; rows arriving meanwhile wait for the next. */
@@ -52,6 +55,8 @@ export class ScanRecorder implements ScanObserver {
   readonly #counterIncident = new IncidentLog();
   readonly #historyIncident = new IncidentLog();
   readonly #dropIncident = new IncidentLog();
+  /** A scan got no history row since the last write began (only tracked when that loses rows: #dropLoses). */
+  #refused = false;
 
   constructor(store: Store, log: Logger, historySize = DEFAULT_HISTORY_SIZE) {
     this.#store = store;
@@ -65,9 +70,11 @@ export class ScanRecorder implements ScanObserver {
     if (request.record === false) return;
     this.#add('scanned', 1);
     this.#add(actionCounter(result.action), 1);
-    this.#rows.push(historyEntry(request, result, message));
-    // Rows the store would trim at once are dropped here; in chunks, so a busy worker does not shift per scan.
-    if (this.#rows.length >= 2 * this.#keep) this.#dropOldest();
+    if (this.#rows.length < this.#keep) this.#rows.push(historyEntry(request, result, message));
+    else if (this.#dropLoses) {
+      this.#refused = true;
+      this.#dropIncident.failed(this.#log, 'warn', { kept: this.#keep }, 'more scans than can wait for one history write; later ones get no history row until it is written');
+    }
     const now = performance.now();
     if (now - this.#windowStart >= HISTORY_QUIET_WINDOW_MS) {
       this.#windowStart = now;
@@ -87,15 +94,6 @@ export class ScanRecorder implements ScanObserver {
     if (this.#timer) return;
     this.#timer = setTimeout(() => void this.#flushCounters(), COUNTER_FLUSH_INTERVAL_MS);
     this.#timer.unref();
-  }
-
-  /** Keeps the newest #keep waiting rows; says so once per incident when the ring would have kept the others. */
-  #dropOldest(): void {
-    const dropped = this.#rows.length - this.#keep;
-    this.#rows = this.#rows.slice(-this.#keep);
-    if (this.#dropLoses) {
-      this.#dropIncident.failed(this.#log, 'warn', { dropped }, 'history rows arrive faster than they can wait to be written; dropping the oldest unwritten rows');
-    }
   }
 
   /** Writes every counter and history row recorded so far (before /stat or /history answers, and at shutdown). */
@@ -137,12 +135,13 @@ export class ScanRecorder implements ScanObserver {
     this.#historyTimer = undefined;
     if (this.#writing) return this.#writing;
     if (this.#rows.length === 0) return Promise.resolve();
-    if (this.#rows.length > this.#keep) this.#dropOldest();
+    // An incident of scans without a row ends with a whole write period that had none.
+    if (this.#dropLoses && !this.#refused) this.#dropIncident.succeeded(this.#log, (n) => `every scan gets a history row again, after ${n} without one`, 'scans');
+    this.#refused = false;
     const rows = this.#rows;
     this.#rows = [];
     const writing = this.#guard(this.#historyIncident, 'history', () => this.#store.history.pushMany(rows)).finally(() => {
       this.#writing = undefined;
-      if (this.#dropLoses && this.#rows.length < this.#keep) this.#dropIncident.succeeded(this.#log, (n) => `history writes keep up again after ${n} drops`, 'drops');
       this.#scheduleHistory();
     });
     this.#writing = writing;
