@@ -139,42 +139,38 @@ test('recorder: flush waits for a write in progress and then writes what arrived
   assert.equal(await w.store.history.count(), 5);
 });
 
-test('recorder: while the store is stalled at most historySize rows wait, the first ones, silently', async () => {
+/** A recorder whose first write (one row) is held while `scans` more scans arrive; then released and flushed. */
+async function afterStall(historySize: number, scans: number) {
   const w = watchedStore();
-  const historySize = 50;
   const log = new MemoryLogger();
   const r = new ScanRecorder(w.store, log, historySize);
   w.hold = true;
   r.observe(request(-1), RESULT, undefined);
   await sleep(5);
-  const extra = 7;
-  for (let i = 0; i < 5 * historySize + extra; i++) r.observe(request(i), RESULT, undefined);
+  for (let i = 0; i < scans; i++) r.observe(request(i), RESULT, undefined);
+  const warnsWhileStalled = log.records.filter((x) => x.level === 'warn').length;
   w.hold = false;
   w.release();
   await r.flush();
+  return { w, log, r, warnsWhileStalled, got: await senders(w.store) };
+}
+
+test('recorder: while the store is stalled at most historySize rows wait, the first ones, silently', async () => {
+  const historySize = 50;
+  const scans = 5 * historySize + 7;
+  const { w, log, got } = await afterStall(historySize, scans);
   assert.deepEqual(w.batches, [1, historySize]);
-  const got = await senders(w.store);
   assert.equal(got[0], `s${historySize - 1}@example.org`);
   assert.equal(got[historySize - 1], 's0@example.org', 'the scans after the first historySize got no row');
-  assert.deepEqual((await w.store.counters.getAll()).scanned, 5 * historySize + extra + 1, 'every scan is counted');
+  assert.deepEqual((await w.store.counters.getAll()).scanned, scans + 1, 'every scan is counted');
   assert.equal(log.records.filter((x) => x.level === 'warn').length, 0);
 });
 
 test('recorder: with a history size over MAX_PENDING_HISTORY_ROWS a stalled store keeps that many waiting, says so once, and once more when every scan gets a row again', async () => {
-  const w = watchedStore();
-  const log = new MemoryLogger();
-  const r = new ScanRecorder(w.store, log, 3 * MAX_PENDING_HISTORY_ROWS);
-  w.hold = true;
-  r.observe(request(-1), RESULT, undefined);
-  await sleep(5);
   const total = 2 * MAX_PENDING_HISTORY_ROWS + 5;
-  for (let i = 0; i < total; i++) r.observe(request(i), RESULT, undefined);
-  assert.equal(log.records.filter((x) => x.level === 'warn').length, 1, 'one line for the incident');
-  w.hold = false;
-  w.release();
-  await r.flush();
+  const { w, log, r, warnsWhileStalled, got } = await afterStall(3 * MAX_PENDING_HISTORY_ROWS, total);
+  assert.equal(warnsWhileStalled, 1, 'one line for the incident');
   assert.deepEqual(w.batches, [1, MAX_PENDING_HISTORY_ROWS]);
-  const got = await senders(w.store);
   assert.equal(got[0], `s${MAX_PENDING_HISTORY_ROWS - 1}@example.org`);
   assert.equal(got[MAX_PENDING_HISTORY_ROWS - 1], 's0@example.org');
   // The write period that refused rows has ended; the incident ends with the next write whose period refused none.
