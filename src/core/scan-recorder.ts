@@ -39,8 +39,11 @@ export class ScanRecorder implements ScanObserver {
   readonly #log: Logger;
   /** Rows kept waiting and written at once at most: the store's history size, bounded by MAX_PENDING_HISTORY_ROWS. */
   readonly #keep: number;
-  /** Whether more rows than #keep per write would fit the store's ring (a history size over the bound). */
-  readonly #dropLoses: boolean;
+  /**
+   * Whether scans without a row are logged: only when the store's ring could hold more rows per write than #keep
+   * (a history size over MAX_PENDING_HISTORY_ROWS); otherwise rows are capped by design under load.
+   */
+  readonly #logRefusals: boolean;
   #pending: Record<string, number> = {};
   #timer: NodeJS.Timeout | undefined;
   /** History rows not yet handed to the store, oldest first; at most #keep (later scans get no row). */
@@ -55,14 +58,14 @@ export class ScanRecorder implements ScanObserver {
   readonly #counterIncident = new IncidentLog();
   readonly #historyIncident = new IncidentLog();
   readonly #dropIncident = new IncidentLog();
-  /** A scan got no history row since the last write began (only tracked when that loses rows: #dropLoses). */
+  /** A scan got no history row since the last write began (only tracked when #logRefusals). */
   #refused = false;
 
   constructor(store: Store, log: Logger, historySize = DEFAULT_HISTORY_SIZE) {
     this.#store = store;
     this.#log = log;
     this.#keep = Math.min(historySize, MAX_PENDING_HISTORY_ROWS);
-    this.#dropLoses = historySize > MAX_PENDING_HISTORY_ROWS;
+    this.#logRefusals = historySize > MAX_PENDING_HISTORY_ROWS;
   }
 
   observe(request: ScanRequest, result: ScanResult, message: ParsedMessage | undefined): void {
@@ -71,7 +74,7 @@ export class ScanRecorder implements ScanObserver {
     this.#add('scanned', 1);
     this.#add(actionCounter(result.action), 1);
     if (this.#rows.length < this.#keep) this.#rows.push(historyEntry(request, result, message));
-    else if (this.#dropLoses) {
+    else if (this.#logRefusals) {
       this.#refused = true;
       this.#dropIncident.failed(this.#log, 'warn', { kept: this.#keep }, 'more scans than can wait for one history write; later ones get no history row until it is written');
     }
@@ -136,7 +139,7 @@ export class ScanRecorder implements ScanObserver {
     if (this.#writing) return this.#writing;
     if (this.#rows.length === 0) return Promise.resolve();
     // An incident of scans without a row ends with a whole write period that had none.
-    if (this.#dropLoses && !this.#refused) this.#dropIncident.succeeded(this.#log, (n) => `every scan gets a history row again, after ${n} without one`, 'scans');
+    if (!this.#refused) this.#dropIncident.succeeded(this.#log, (n) => `every scan gets a history row again, after ${n} without one`, 'scans');
     this.#refused = false;
     const rows = this.#rows;
     this.#rows = [];
