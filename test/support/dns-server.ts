@@ -238,7 +238,8 @@ export async function startDnsServer(zones: Zones = {}, opts: DnsServerOptions =
       break;
     } catch (err) {
       await new Promise<void>((resolve) => udp.close(() => resolve()));
-      if (opts.port !== undefined || attempt >= MAX_PORT_ATTEMPTS) throw err;
+      // An explicit port 0 (the CLI's `--port 0`) is as free a choice as none: try another one too.
+      if ((opts.port ?? 0) !== 0 || attempt >= MAX_PORT_ATTEMPTS) throw err;
     }
   }
 
